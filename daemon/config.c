@@ -1,0 +1,431 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <ini.h>
+
+#include "number.h"
+
+enum config_type {
+        CONFIG_INTEGER,
+        CONFIG_BOOLEAN,
+        CONFIG_PATH,
+};
+
+struct config_key {
+        const char *name;
+        enum config_type type;
+        size_t offset;
+        int64_t default_value;  /* integers and booleans; paths default to "" */
+        int64_t min, max;       /* integers only */
+        const char *unit;       /* shown in "allowed:" messages */
+};
+
+#define INTEGER_KEY(key, field, def, lo, hi, u) \
+        { .name = key, .type = CONFIG_INTEGER, .offset = offsetof(struct config, field), \
+          .default_value = def, .min = lo, .max = hi, .unit = u }
+
+/* The defaults are the shell ksmtuned's, so an empty or missing file behaves
+ * as it did. The ranges keep every value the kernel can be given valid:
+ * pages_to_scan and sleep_millisecs are unsigned int in the kernel, and a
+ * million pages (4 GiB on x86-64) per wake-up is already far beyond what
+ * any tuning needs. */
+static const struct config_key config_keys[] = {
+        /* Seconds between two tuning cycles; at most a day. */
+        INTEGER_KEY("KSM_MONITOR_INTERVAL", monitor_interval_s, 60, 1, 86400, "seconds"),
+        /* sleep_millisecs on a 16 GiB host, scaled inversely to MemTotal. */
+        INTEGER_KEY("KSM_SLEEP_MSEC", sleep_ms_per_16gib, 10, 1, 60000, "milliseconds per 16 GiB of RAM"),
+        /* Pages added to pages_to_scan per cycle while free memory is below the threshold. */
+        INTEGER_KEY("KSM_NPAGES_BOOST", npages_boost, 300, 0, 1000000, "pages"),
+        /* Pages added (a negative number) per cycle while KSM runs with free memory above the threshold. */
+        INTEGER_KEY("KSM_NPAGES_DECAY", npages_decay, -50, -1000000, 0, "pages"),
+        /* Bounds of pages_to_scan; pages_to_scan=0 would make ksmd wake up and do nothing. */
+        INTEGER_KEY("KSM_NPAGES_MIN", npages_min, 64, 1, 1000000, "pages"),
+        INTEGER_KEY("KSM_NPAGES_MAX", npages_max, 1250, 1, 1000000, "pages"),
+        /* The threshold is the larger of KSM_THRES_COEF percent of MemTotal and KSM_THRES_CONST KiB. */
+        INTEGER_KEY("KSM_THRES_COEF", thres_coef_percent, 20, 0, 100, "percent of MemTotal"),
+        INTEGER_KEY("KSM_THRES_CONST", thres_const_kib, 2048, 0, INT64_C(1) << 40, "KiB"),
+        /* Per-cycle messages at debug level. */
+        { .name = "DEBUG", .type = CONFIG_BOOLEAN, .offset = offsetof(struct config, debug),
+          .default_value = 0 },
+        /* A file that receives a copy of every message; unset by default. */
+        { .name = "LOGFILE", .type = CONFIG_PATH, .offset = offsetof(struct config, logfile) },
+};
+
+#define N_CONFIG_KEYS (sizeof(config_keys) / sizeof(config_keys[0]))
+
+static int64_t *integer_field(struct config *config, const struct config_key *key) {
+        return (int64_t *) (void *) ((char *) config + key->offset);
+}
+
+static const int64_t *integer_field_const(const struct config *config, const struct config_key *key) {
+        return (const int64_t *) (const void *) ((const char *) config + key->offset);
+}
+
+static bool *boolean_field(struct config *config, const struct config_key *key) {
+        return (bool *) (void *) ((char *) config + key->offset);
+}
+
+static char *path_field(struct config *config, const struct config_key *key) {
+        return (char *) config + key->offset;
+}
+
+static const struct config_key *find_key(const char *name) {
+        for (size_t i = 0; i < N_CONFIG_KEYS; i++)
+                if (strcmp(config_keys[i].name, name) == 0)
+                        return &config_keys[i];
+        return NULL;
+}
+
+void config_set_defaults(struct config *config) {
+        memset(config, 0, sizeof(*config));
+        for (size_t i = 0; i < N_CONFIG_KEYS; i++) {
+                const struct config_key *key = &config_keys[i];
+
+                if (key->type == CONFIG_INTEGER)
+                        *integer_field(config, key) = key->default_value;
+                else if (key->type == CONFIG_BOOLEAN)
+                        *boolean_field(config, key) = key->default_value != 0;
+        }
+}
+
+void config_errors_clear(struct config_errors *errors) {
+        for (size_t i = 0; i < errors->count; i++)
+                free(errors->lines[i]);
+        free(errors->lines);
+        errors->lines = NULL;
+        errors->count = 0;
+}
+
+__attribute__((format(printf, 2, 3)))
+static void add_error(struct config_errors *errors, const char *format, ...) {
+        char **lines;
+        char *line = NULL;
+        va_list ap;
+        int r;
+
+        va_start(ap, format);
+        r = vasprintf(&line, format, ap);
+        va_end(ap);
+        if (r < 0)
+                abort();
+
+        lines = realloc(errors->lines, (errors->count + 1) * sizeof(*lines));
+        if (!lines)
+                abort();
+        lines[errors->count++] = line;
+        errors->lines = lines;
+}
+
+/* State shared by the line reader and the key handler while inih parses one
+ * file. inih calls the handler right after it reads a line, so line_number is
+ * the line of the key being handled. */
+struct parse_state {
+        FILE *stream;
+        const char *path;
+        unsigned line_number;
+        char *line;
+        size_t line_size;
+        bool read_failed;
+        struct config config;
+        unsigned key_lines[N_CONFIG_KEYS];      /* 0 when the key is not in the file */
+        struct config_errors *errors;
+};
+
+static char *skip_blanks(char *s) {
+        while (*s == ' ' || *s == '\t')
+                s++;
+        return s;
+}
+
+/* Cuts a '#' comment that starts a word outside quotes, as a shell would,
+ * and the blanks before it and at the end of the line. */
+static void strip_comment(char *line) {
+        char quote = 0;
+        size_t length;
+
+        for (char *p = line; *p; p++) {
+                if (quote) {
+                        if (*p == quote)
+                                quote = 0;
+                } else if (*p == '"' || *p == '\'') {
+                        quote = *p;
+                } else if (*p == '#' && (p == line || p[-1] == ' ' || p[-1] == '\t')) {
+                        *p = '\0';
+                        break;
+                }
+        }
+
+        length = strlen(line);
+        while (length > 0 && (line[length - 1] == ' ' || line[length - 1] == '\t'))
+                line[--length] = '\0';
+}
+
+/* Reports what inih would misread or silently accept, and turns such lines
+ * into blank ones so that each error is reported once, here. */
+static bool line_is_acceptable(struct parse_state *state, const char *text, size_t max_length) {
+        const char *equals = strchr(text, '=');
+
+        if (strlen(text) > max_length) {
+                add_error(state->errors, "%s:%u: line too long (allowed: at most %zu characters)",
+                          state->path, state->line_number, max_length);
+                return false;
+        }
+        if (text[0] == '[') {
+                add_error(state->errors, "%s:%u: sections are not supported (allowed: KEY=VALUE lines)",
+                          state->path, state->line_number);
+                return false;
+        }
+        if (strncmp(text, "export", 6) == 0 && (text[6] == ' ' || text[6] == '\t')) {
+                add_error(state->errors, "%s:%u: shell commands are not supported: remove \"export\" (allowed: KEY=VALUE lines)",
+                          state->path, state->line_number);
+                return false;
+        }
+        if (!equals || equals == text) {
+                add_error(state->errors, "%s:%u: malformed line: expected KEY=VALUE",
+                          state->path, state->line_number);
+                return false;
+        }
+        return true;
+}
+
+/* The fgets()-style reader inih calls for each line. */
+static char *read_line(char *buffer, int buffer_size, void *userdata) {
+        struct parse_state *state = userdata;
+        ssize_t length;
+        char *text;
+
+        errno = 0;
+        length = getline(&state->line, &state->line_size, state->stream);
+        if (length < 0) {
+                if (errno != 0)
+                        state->read_failed = true;
+                return NULL;
+        }
+        state->line_number++;
+
+        while (length > 0 && (state->line[length - 1] == '\n' || state->line[length - 1] == '\r'))
+                state->line[--length] = '\0';
+
+        /* Leading blanks would make inih take the line as the continuation
+         * of the previous value. */
+        text = skip_blanks(state->line);
+        if (text[0] != '#' && text[0] != ';')
+                strip_comment(text);
+        else
+                text[0] = '\0';
+
+        if (text[0] != '\0' && !line_is_acceptable(state, text, (size_t) buffer_size - 3))
+                text[0] = '\0';
+
+        snprintf(buffer, (size_t) buffer_size, "%s\n", text);
+        return buffer;
+}
+
+/* Strips one pair of matching quotes around the whole value. */
+static const char *unquote(const char *value, char *buffer, size_t buffer_size) {
+        size_t length = strlen(value);
+
+        /* read_line() passes at most a line's worth, far less than buffer_size. */
+        if (length >= 2 && length - 2 < buffer_size &&
+            (value[0] == '"' || value[0] == '\'') && value[length - 1] == value[0]) {
+                memcpy(buffer, value + 1, length - 2);
+                buffer[length - 2] = '\0';
+                return buffer;
+        }
+        return value;
+}
+
+static void check_integer(struct parse_state *state, const struct config_key *key, const char *value) {
+        int64_t number;
+        int r;
+
+        r = parse_int64(value, &number);
+        if (r == 0 && number >= key->min && number <= key->max) {
+                *integer_field(&state->config, key) = number;
+                return;
+        }
+
+        add_error(state->errors, "%s:%u: %s: invalid value \"%s\": %s (allowed: %" PRId64 " to %" PRId64 " %s)",
+                  state->path, state->line_number, key->name, value,
+                  r == -EINVAL ? "not a whole number" : "out of range",
+                  key->min, key->max, key->unit);
+}
+
+static void check_path(struct parse_state *state, const struct config_key *key, const char *value) {
+        char *field = path_field(&state->config, key);
+
+        if (value[0] != '\0' && value[0] != '/')
+                add_error(state->errors, "%s:%u: %s: invalid value \"%s\": not an absolute path (allowed: a path starting with /, or empty)",
+                          state->path, state->line_number, key->name, value);
+        else if (strlen(value) >= PATH_MAX)
+                add_error(state->errors, "%s:%u: %s: path too long (allowed: at most %d characters)",
+                          state->path, state->line_number, key->name, PATH_MAX - 1);
+        else
+                strcpy(field, value);
+}
+
+static int handle_key(void *userdata, const char *section, const char *name, const char *raw_value) {
+        struct parse_state *state = userdata;
+        const struct config_key *key = find_key(name);
+        char buffer[PATH_MAX];
+        const char *value;
+        bool flag;
+
+        (void) section;  /* read_line() rejects section headers */
+
+        if (!key) {
+                char names[512] = "";
+
+                for (size_t i = 0; i < N_CONFIG_KEYS; i++) {
+                        if (i > 0)
+                                strcat(names, ", ");
+                        strcat(names, config_keys[i].name);
+                }
+                add_error(state->errors, "%s:%u: %s: unknown key (allowed: %s)",
+                          state->path, state->line_number, name, names);
+                return 1;
+        }
+        state->key_lines[key - config_keys] = state->line_number;
+
+        value = unquote(raw_value, buffer, sizeof(buffer));
+        if (strpbrk(value, "$`")) {
+                add_error(state->errors, "%s:%u: %s: invalid value \"%s\": shell expansion is not supported (allowed: a literal value)",
+                          state->path, state->line_number, key->name, value);
+                return 1;
+        }
+
+        switch (key->type) {
+        case CONFIG_INTEGER:
+                check_integer(state, key, value);
+                break;
+        case CONFIG_BOOLEAN:
+                if (parse_boolean(value, &flag) < 0)
+                        add_error(state->errors, "%s:%u: %s: invalid value \"%s\": not a boolean (allowed: 1, yes, true, on, 0, no, false, off)",
+                                  state->path, state->line_number, key->name, value);
+                else
+                        *boolean_field(&state->config, key) = flag;
+                break;
+        case CONFIG_PATH:
+                check_path(state, key, value);
+                break;
+        }
+        return 1;
+}
+
+static unsigned key_line(const struct parse_state *state, const char *name) {
+        return state->key_lines[find_key(name) - config_keys];
+}
+
+/* Checks what no single key can: the bounds of pages_to_scan must not cross.
+ * The error names the later of the two lines, where the conflict arises. */
+static void check_consistency(struct parse_state *state) {
+        unsigned min_line = key_line(state, "KSM_NPAGES_MIN");
+        unsigned max_line = key_line(state, "KSM_NPAGES_MAX");
+
+        if (state->config.npages_min <= state->config.npages_max)
+                return;
+
+        if (min_line > max_line)
+                add_error(state->errors, "%s:%u: KSM_NPAGES_MIN: %" PRId64 " is greater than KSM_NPAGES_MAX %" PRId64
+                          " (allowed: at most KSM_NPAGES_MAX)",
+                          state->path, min_line, state->config.npages_min, state->config.npages_max);
+        else
+                add_error(state->errors, "%s:%u: KSM_NPAGES_MAX: %" PRId64 " is less than KSM_NPAGES_MIN %" PRId64
+                          " (allowed: at least KSM_NPAGES_MIN)",
+                          state->path, max_line, state->config.npages_max, state->config.npages_min);
+}
+
+int config_parse(FILE *stream, const char *path, struct config *ret, struct config_errors *errors) {
+        struct parse_state state = {
+                .stream = stream,
+                .path = path,
+                .errors = errors,
+        };
+        size_t errors_before = errors->count;
+        int r;
+
+        config_set_defaults(&state.config);
+
+        r = ini_parse_stream(read_line, &state, handle_key, &state);
+        free(state.line);
+
+        if (state.read_failed) {
+                add_error(errors, "%s:%u: read failed: %s", path, state.line_number + 1, strerror(errno));
+                return -EIO;
+        }
+        /* read_line() and handle_key() report every error they see, so this is
+         * a line inih rejected for a reason of its own. */
+        if (r > 0 && errors->count == errors_before)
+                add_error(errors, "%s:%d: malformed line: expected KEY=VALUE", path, r);
+
+        check_consistency(&state);
+
+        if (errors->count > errors_before)
+                return -EINVAL;
+
+        *ret = state.config;
+        return 0;
+}
+
+int config_load(const char *path, bool missing_ok, struct config *ret, struct config_errors *errors) {
+        FILE *stream;
+        int r;
+
+        stream = fopen(path, "re");
+        if (!stream) {
+                r = -errno;
+                if (r == -ENOENT && missing_ok) {
+                        config_set_defaults(ret);
+                        return 1;
+                }
+                add_error(errors, "%s: cannot open: %s", path, strerror(-r));
+                return r;
+        }
+
+        r = config_parse(stream, path, ret, errors);
+        fclose(stream);
+        return r;
+}
+
+static void format_value(const struct config *config, const struct config_key *key, char *buffer, size_t size) {
+        switch (key->type) {
+        case CONFIG_INTEGER:
+                snprintf(buffer, size, "%" PRId64, *integer_field_const(config, key));
+                break;
+        case CONFIG_BOOLEAN:
+                snprintf(buffer, size, "%d", *(const bool *) (const void *) ((const char *) config + key->offset) ? 1 : 0);
+                break;
+        case CONFIG_PATH:
+                snprintf(buffer, size, "%s", (const char *) config + key->offset);
+                break;
+        }
+}
+
+void config_dump(const struct config *config, FILE *out) {
+        char value[PATH_MAX];
+
+        for (size_t i = 0; i < N_CONFIG_KEYS; i++) {
+                format_value(config, &config_keys[i], value, sizeof(value));
+                fprintf(out, "%s=%s\n", config_keys[i].name, value);
+        }
+}
+
+void config_diff(const struct config *old_config, const struct config *new_config,
+                 void (*report)(void *userdata, const char *key, const char *old_value, const char *new_value),
+                 void *userdata) {
+        char old_value[PATH_MAX], new_value[PATH_MAX];
+
+        for (size_t i = 0; i < N_CONFIG_KEYS; i++) {
+                format_value(old_config, &config_keys[i], old_value, sizeof(old_value));
+                format_value(new_config, &config_keys[i], new_value, sizeof(new_value));
+                if (strcmp(old_value, new_value) != 0)
+                        report(userdata, config_keys[i].name, old_value, new_value);
+        }
+}

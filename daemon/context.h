@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <systemd/sd-event.h>
+
+#include "cli.h"
+#include "config.h"
+#include "guests.h"
+#include "ksm.h"
+#include "log.h"
+#include "meminfo.h"
+#include "policy.h"
+
+/* Everything the daemon holds between cycles. */
+struct context {
+        struct options options;
+        struct config config;
+        struct logger log;
+
+        struct meminfo_info *meminfo;
+        struct pids_info *pids;
+        struct guest_list guests;
+        struct ksm ksm;
+
+        struct decision last_decision;
+        bool have_decision;
+        uint64_t cycles;
+
+        bool advisor_noted;             /* said that the kernel's advisor owns pages_to_scan */
+        bool write_error_noted;         /* said that the KSM files cannot be written */
+
+        sd_event *event;
+        sd_event_source *timer;
+        bool ready;                     /* READY=1 sent */
+
+        struct ratelimit memory_errors;
+        struct ratelimit guest_errors;
+        struct ratelimit ksm_errors;
+};

@@ -1,0 +1,259 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "cycle.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <stdio.h>
+#include <string.h>
+
+/* Tags every decision message, for journalctl MESSAGE_ID=... */
+#define DECISION_MESSAGE_ID "MESSAGE_ID=5b0c1a6e7f3d4c2b9a8e6d4f2c1b0a97"
+
+/* Logs a failure that may repeat every cycle, at most a few times an hour,
+ * and returns -abs(error). */
+__attribute__((format(printf, 5, 6)))
+static int log_limited(struct context *ctx, struct ratelimit *limit, int level, int error, const char *format, ...) {
+        unsigned suppressed;
+        va_list ap;
+        int r;
+
+        if (!ratelimit_check(limit, now_monotonic_usec(), &suppressed))
+                return -abs(error);
+        if (suppressed > 0)
+                log_message(&ctx->log, LOG_WARNING, "%u similar messages were suppressed", suppressed);
+
+        va_start(ap, format);
+        r = log_fieldsv(&ctx->log, level, error, NULL, 0, format, ap);
+        va_end(ap);
+        return r;
+}
+
+static bool decision_changed(const struct decision *a, const struct decision *b) {
+        if (a->run != b->run || a->reasons != b->reasons)
+                return true;
+        return a->run && (a->npages != b->npages || a->sleep_ms != b->sleep_ms);
+}
+
+/* The verb of an info message, from what the decision changes. */
+static const char *decision_verb(const struct context *ctx, const struct decision *d, const struct ksm_state *state) {
+        bool was_running = ctx->have_decision ? ctx->last_decision.run : state->run == 1;
+
+        if (d->run && !was_running)
+                return "Starting KSM";
+        if (!d->run)
+                return was_running ? "Stopping KSM" : "KSM stays stopped";
+        if (ctx->have_decision && d->npages > ctx->last_decision.npages)
+                return "Speeding up KSM";
+        if (ctx->have_decision && d->npages < ctx->last_decision.npages)
+                return "Slowing down KSM";
+        return "KSM keeps running";
+}
+
+static void log_decision(struct context *ctx, int level, const struct decision *d, const struct ksm_state *state) {
+        char fields[10][96];
+        const char *field_pointers[10];
+        char settings[128] = "";
+        const char *suffix = "";
+
+        snprintf(fields[0], sizeof(fields[0]), "KSM_RUN=%d", d->run ? 1 : 0);
+        snprintf(fields[1], sizeof(fields[1]), "KSM_PAGES_TO_SCAN=%" PRId64, d->npages);
+        snprintf(fields[2], sizeof(fields[2]), "KSM_SLEEP_MILLISECS=%" PRId64, d->sleep_ms);
+        snprintf(fields[3], sizeof(fields[3]), "FREE_KIB=%" PRIu64, d->free_kib);
+        snprintf(fields[4], sizeof(fields[4]), "THRESHOLD_KIB=%" PRIu64, d->threshold_kib);
+        snprintf(fields[5], sizeof(fields[5]), "COMMITTED_KIB=%" PRIu64, d->committed_kib);
+        snprintf(fields[6], sizeof(fields[6]), "TOTAL_KIB=%" PRIu64, d->total_kib);
+        snprintf(fields[7], sizeof(fields[7]), "GUESTS=%zu", d->guests);
+        snprintf(fields[8], sizeof(fields[8]), "REASON=%s", policy_reason_text(d->reasons));
+        snprintf(fields[9], sizeof(fields[9]), "%s", DECISION_MESSAGE_ID);
+        for (size_t i = 0; i < 10; i++)
+                field_pointers[i] = fields[i];
+
+        if (d->run)
+                snprintf(settings, sizeof(settings), " at pages_to_scan=%" PRId64 "%s, sleep_millisecs=%" PRId64,
+                         d->npages, state->advisor_scan_time ? " (set by the kernel's advisor)" : "", d->sleep_ms);
+        if (ctx->options.dry_run)
+                suffix = "; dry run, nothing written";
+
+        if (level == LOG_DEBUG)
+                log_fields(&ctx->log, level, 0, field_pointers, 10,
+                           "Cycle %" PRIu64 ": run=%d%s: %s (free %" PRIu64 " KiB, threshold %" PRIu64
+                           " KiB, %zu guests commit %" PRIu64 " KiB of %" PRIu64 " KiB)%s",
+                           ctx->cycles, d->run ? 1 : 0, settings, policy_reason_text(d->reasons),
+                           d->free_kib, d->threshold_kib, d->guests, d->committed_kib, d->total_kib, suffix);
+        else
+                log_fields(&ctx->log, level, 0, field_pointers, 10,
+                           "%s%s: %s (free %" PRIu64 " KiB, threshold %" PRIu64
+                           " KiB, %zu guests commit %" PRIu64 " KiB of %" PRIu64 " KiB)%s",
+                           decision_verb(ctx, d, state), settings, policy_reason_text(d->reasons),
+                           d->free_kib, d->threshold_kib, d->guests, d->committed_kib, d->total_kib, suffix);
+}
+
+static void log_guests(struct context *ctx) {
+        for (size_t i = 0; i < ctx->guests.count; i++)
+                log_message(&ctx->log, LOG_DEBUG, "Guest %s (PID %d): %" PRIu64 " KiB resident",
+                            ctx->guests.items[i].name, (int) ctx->guests.items[i].pid, ctx->guests.items[i].rss_kib);
+}
+
+/* Says once when the kernel's advisor takes pages_to_scan over or gives it back. */
+static void note_advisor(struct context *ctx, bool scan_time) {
+        if (scan_time == ctx->advisor_noted)
+                return;
+        ctx->advisor_noted = scan_time;
+        if (scan_time)
+                log_message(&ctx->log, LOG_NOTICE,
+                            "%s/advisor_mode is scan-time: the kernel's advisor sets pages_to_scan, "
+                            "so ksmtuned leaves it alone and sets only sleep_millisecs and run",
+                            ctx->ksm.path);
+        else
+                log_message(&ctx->log, LOG_NOTICE, "%s/advisor_mode is no longer scan-time: ksmtuned sets pages_to_scan again",
+                            ctx->ksm.path);
+}
+
+static void note_write_error(struct context *ctx, const char *file, int error) {
+        if (ctx->write_error_noted)
+                return;
+        ctx->write_error_noted = true;
+        log_errno(&ctx->log, LOG_WARNING, error,
+                  "Cannot write %s/%s: %s; monitoring and logging without writing "
+                  "(ksmtuned needs root and a writable %s)",
+                  ctx->ksm.path, file, strerror(-error), ctx->ksm.path);
+}
+
+/* Writes one planned file. Returns 0 or a negative errno, logged already. */
+static int apply_write(struct context *ctx, const struct ksm_write *w, int64_t old_value, bool decision_is_new) {
+        int64_t read_back = 0;
+        const char *file_list;
+        int r;
+
+        r = ksm_write(&ctx->ksm, w->file, w->value, &read_back);
+        if (r == -EROFS || r == -EACCES || r == -EPERM) {
+                ctx->ksm.write_error = r;
+                note_write_error(ctx, w->file, r);
+                return r;
+        }
+        if (r == -EINVAL && strcmp(w->file, "pages_to_scan") == 0) {
+                struct ksm_state state;
+
+                /* The advisor may have been switched on since the state was read. */
+                if (ksm_read_state(&ctx->ksm, &state, &file_list) == 0 && state.advisor_scan_time) {
+                        note_advisor(ctx, true);
+                        return 0;
+                }
+        }
+        if (r < 0)
+                return log_limited(ctx, &ctx->ksm_errors, LOG_ERR, r,
+                                   "Writing %" PRId64 " to %s/%s failed: %s; retrying next cycle",
+                                   w->value, ctx->ksm.path, w->file, strerror(-r));
+
+        if (read_back != w->value)
+                log_message(&ctx->log, LOG_WARNING, "Wrote %" PRId64 " to %s/%s, but the kernel reports %" PRId64,
+                            w->value, ctx->ksm.path, w->file, read_back);
+        else if (!decision_is_new)
+                log_message(&ctx->log, LOG_NOTICE, "Set %s/%s back to %" PRId64 " (something else had set it to %" PRId64 ")",
+                            ctx->ksm.path, w->file, w->value, old_value);
+        else
+                log_message(&ctx->log, LOG_DEBUG, "Wrote %" PRId64 " to %s/%s", w->value, ctx->ksm.path, w->file);
+        return 0;
+}
+
+static int64_t state_value(const struct ksm_state *state, const char *file) {
+        if (strcmp(file, "pages_to_scan") == 0)
+                return state->pages_to_scan;
+        if (strcmp(file, "sleep_millisecs") == 0)
+                return state->sleep_ms;
+        return state->run;
+}
+
+static int apply_decision(struct context *ctx, const struct decision *d, const struct ksm_state *state, bool decision_is_new) {
+        struct ksm_plan plan;
+        int result = 0;
+
+        ksm_plan_writes(d, state, &plan);
+        if (ctx->options.dry_run) {
+                for (size_t i = 0; i < plan.count; i++)
+                        log_message(&ctx->log, LOG_DEBUG, "Dry run: would write %" PRId64 " to %s/%s",
+                                    plan.writes[i].value, ctx->ksm.path, plan.writes[i].file);
+                return 0;
+        }
+        if (ctx->ksm.write_error < 0) {
+                note_write_error(ctx, "run", ctx->ksm.write_error);
+                return 0;
+        }
+
+        for (size_t i = 0; i < plan.count; i++) {
+                int r = apply_write(ctx, &plan.writes[i], state_value(state, plan.writes[i].file), decision_is_new);
+
+                if (r < 0 && result == 0)
+                        result = r;
+                /* Starting KSM with a setting that failed would run it unlike decided. */
+                if (r < 0 && ctx->ksm.write_error == 0)
+                        break;
+                if (ctx->ksm.write_error < 0)
+                        return 0;
+        }
+        return result;
+}
+
+int cycle_run(struct context *ctx) {
+        struct memory_snapshot memory;
+        struct ksm_state state;
+        struct guest_summary summary;
+        struct decision d;
+        const char *file = NULL;
+        bool is_new;
+        int r;
+
+        ctx->cycles++;
+
+        r = meminfo_read(ctx->meminfo, &memory);
+        if (r < 0)
+                return log_limited(ctx, &ctx->memory_errors, LOG_ERR, r,
+                                   "Reading /proc/meminfo failed: %s; skipping this cycle",
+                                   r == -EINVAL ? "MemTotal is missing or 0" : strerror(-r));
+
+        r = guests_scan(ctx->pids, &ctx->guests);
+        if (r < 0)
+                return log_limited(ctx, &ctx->guest_errors, LOG_ERR, r,
+                                   "Scanning /proc for QEMU guests failed: %s; skipping this cycle", strerror(-r));
+
+        r = ksm_read_state(&ctx->ksm, &state, &file);
+        if (r < 0)
+                return log_limited(ctx, &ctx->ksm_errors, LOG_ERR, r,
+                                   "Reading %s/%s failed: %s; skipping this cycle",
+                                   ctx->ksm.path, file, r == -EINVAL ? "not a number" : strerror(-r));
+
+        summary = (struct guest_summary) { .count = ctx->guests.count, .committed_kib = ctx->guests.committed_kib };
+        r = policy_decide(&ctx->config, &memory, &summary, ctx->have_decision ? &ctx->last_decision : NULL, &d);
+        if (r < 0)
+                return log_errno(&ctx->log, LOG_ERR, r, "Deciding failed: %s", strerror(-r));
+
+        note_advisor(ctx, state.advisor_scan_time);
+        log_guests(ctx);
+        log_decision(ctx, LOG_DEBUG, &d, &state);
+
+        is_new = !ctx->have_decision || decision_changed(&d, &ctx->last_decision);
+        if (is_new)
+                log_decision(ctx, LOG_INFO, &d, &state);
+
+        r = apply_decision(ctx, &d, &state, is_new);
+
+        ctx->last_decision = d;
+        ctx->have_decision = true;
+        return r;
+}
+
+void cycle_status_text(const struct context *ctx, char *buffer, size_t size) {
+        const struct decision *d = &ctx->last_decision;
+        const char *mode = ctx->options.dry_run ? " (dry run)" :
+                           ctx->ksm.write_error < 0 ? " (not writing: KSM files read-only)" : "";
+
+        if (!ctx->have_decision)
+                snprintf(buffer, size, "Waiting for the first tuning cycle");
+        else if (d->run)
+                snprintf(buffer, size, "KSM running at pages_to_scan=%" PRId64 ", sleep_millisecs=%" PRId64 ": %s; %zu guests%s",
+                         d->npages, d->sleep_ms, policy_reason_text(d->reasons), d->guests, mode);
+        else
+                snprintf(buffer, size, "KSM stopped: %s; %zu guests%s", policy_reason_text(d->reasons), d->guests, mode);
+}

@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "policy.h"
+
+#define KSM_SYSFS_DIR "/sys/kernel/mm/ksm"
+
+/* What the kernel reports in the KSM directory. Counters a kernel lacks are -1. */
+struct ksm_state {
+        int64_t run;
+        int64_t pages_to_scan;
+        int64_t sleep_ms;
+        bool advisor_scan_time;         /* advisor_mode is "scan-time": the kernel sets pages_to_scan */
+        int64_t pages_shared;
+        int64_t pages_sharing;
+        int64_t general_profit_bytes;   /* signed: negative while the first scan costs more than it saves */
+};
+
+struct ksm {
+        int dir_fd;
+        char path[4096];
+        int write_error;        /* 0, or why writing is impossible (-EROFS, -EACCES) */
+};
+
+/* One file to write, in the order written. */
+struct ksm_write {
+        const char *file;
+        int64_t value;
+};
+
+struct ksm_plan {
+        struct ksm_write writes[3];
+        size_t count;
+        bool skipped_pages_to_scan;     /* the kernel's advisor owns pages_to_scan */
+};
+
+/* Lists the files whose value differs from the decision, pages_to_scan and
+ * sleep_millisecs before run. Stopping writes only run, as the shell version
+ * did. Pure. */
+void ksm_plan_writes(const struct decision *decision, const struct ksm_state *state, struct ksm_plan *ret);
+
+/* Opens the KSM directory. Returns 0, -ENOENT when the kernel has no KSM, or
+ * another negative errno. Sets write_error when the files are not writable. */
+int ksm_open(const char *path, struct ksm *ret);
+void ksm_close(struct ksm *ksm);
+
+/* Reads run, pages_to_scan, sleep_millisecs and advisor_mode, which must be
+ * valid, and the counters, which may be missing. Returns 0 or a negative errno
+ * naming the first file that failed in *ret_file. */
+int ksm_read_state(const struct ksm *ksm, struct ksm_state *ret, const char **ret_file);
+
+/* Writes value to file, truncating it, checks the write and the close, and
+ * reads the value back into *ret_read_back. Returns 0 or a negative errno. */
+int ksm_write(const struct ksm *ksm, const char *file, int64_t value, int64_t *ret_read_back);

@@ -1,0 +1,164 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "loop.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <string.h>
+
+#include <systemd/sd-daemon.h>
+
+#include "cycle.h"
+
+#define USEC_PER_SEC UINT64_C(1000000)
+
+/* Cycles may run up to a second late, so that the kernel can batch wake-ups. */
+#define TIMER_ACCURACY_USEC USEC_PER_SEC
+
+static void notify_status(struct context *ctx) {
+        char status[256];
+
+        cycle_status_text(ctx, status, sizeof(status));
+        (void) sd_notifyf(false, "STATUS=%s", status);
+}
+
+/* Runs a cycle now, tells systemd, and schedules the next one a full
+ * interval later. */
+static void run_cycle(struct context *ctx) {
+        int r;
+
+        r = cycle_run(ctx);
+        if (r >= 0 && !ctx->ready) {
+                ctx->ready = true;
+                (void) sd_notify(false, "READY=1");
+        }
+        notify_status(ctx);
+
+        r = sd_event_source_set_time_relative(ctx->timer, (uint64_t) ctx->config.monitor_interval_s * USEC_PER_SEC);
+        if (r >= 0)
+                r = sd_event_source_set_enabled(ctx->timer, SD_EVENT_ONESHOT);
+        if (r < 0) {
+                log_errno(&ctx->log, LOG_ERR, r, "Scheduling the next cycle failed: %s; stopping", strerror(-r));
+                (void) sd_event_exit(ctx->event, EXIT_RUNTIME_FAILURE);
+        }
+}
+
+static int on_timer(sd_event_source *source, uint64_t usec, void *userdata) {
+        (void) source;
+        (void) usec;
+        run_cycle(userdata);
+        return 0;
+}
+
+static void log_config_change(void *userdata, const char *key, const char *old_value, const char *new_value) {
+        struct context *ctx = userdata;
+
+        log_message(&ctx->log, LOG_INFO, "%s changed from \"%s\" to \"%s\"", key, old_value, new_value);
+}
+
+int context_load_config(struct context *ctx, bool reload) {
+        const char *path = ctx->options.config_path;
+        struct config_errors errors = { 0 };
+        struct config config;
+        int r;
+
+        r = config_load(path, !ctx->options.config_path_given, &config, &errors);
+        for (size_t i = 0; i < errors.count; i++)
+                log_message(&ctx->log, LOG_ERR, "%s", errors.lines[i]);
+        config_errors_clear(&errors);
+
+        if (r < 0) {
+                if (reload)
+                        return log_errno(&ctx->log, LOG_ERR, r, "Keeping the running configuration: %s is %s",
+                                         path, r == -EINVAL ? "invalid" : "unreadable");
+                return log_errno(&ctx->log, LOG_ERR, r, "Not starting: %s is %s", path,
+                                 r == -EINVAL ? "invalid" : "unreadable");
+        }
+        if (r == 1)
+                log_message(&ctx->log, LOG_NOTICE, "%s not found; using the built-in defaults", path);
+
+        if (reload)
+                config_diff(&ctx->config, &config, log_config_change, ctx);
+        ctx->config = config;
+        log_set_debug(&ctx->log, ctx->options.debug || config.debug);
+
+        /* Opened again on every reload, so that logrotate can send SIGHUP. */
+        r = log_open_file(&ctx->log, config.logfile);
+        if (r < 0)
+                log_errno(&ctx->log, LOG_WARNING, r, "Cannot open LOGFILE %s: %s; ignoring, messages go only to the %s",
+                          config.logfile, r == -ELOOP ? "a symbolic link is in the path" :
+                          r == -EPERM ? "not a regular file of this user with one link" : strerror(-r),
+                          ctx->log.journal ? "journal" : "console");
+        return 0;
+}
+
+static int on_signal(sd_event_source *source, const struct signalfd_siginfo *info, void *userdata) {
+        struct context *ctx = userdata;
+
+        (void) source;
+
+        switch (info->ssi_signo) {
+        case SIGUSR1:
+                log_message(&ctx->log, LOG_INFO, "Retuning now on SIGUSR1");
+                run_cycle(ctx);
+                break;
+        case SIGHUP:
+                (void) sd_notifyf(false, "RELOADING=1\nSTATUS=Reloading %s\nMONOTONIC_USEC=%" PRIu64,
+                                  ctx->options.config_path, now_monotonic_usec());
+                log_message(&ctx->log, LOG_INFO, "Reloading %s on SIGHUP", ctx->options.config_path);
+                (void) context_load_config(ctx, true);
+                (void) sd_notify(false, "READY=1");
+                run_cycle(ctx);
+                break;
+        default:
+                (void) sd_notify(false, "STOPPING=1\nSTATUS=Stopping");
+                log_message(&ctx->log, LOG_INFO, "Stopping on %s; KSM settings stay as they are",
+                            strsignal((int) info->ssi_signo));
+                (void) sd_event_exit(ctx->event, 0);
+                break;
+        }
+        return 0;
+}
+
+static int loop_setup(struct context *ctx) {
+        static const int signals[] = { SIGTERM, SIGINT, SIGHUP, SIGUSR1 };
+        int r;
+
+        r = sd_event_default(&ctx->event);
+        if (r < 0)
+                return log_errno(&ctx->log, LOG_ERR, r, "Creating the event loop failed: %s", strerror(-r));
+
+        /* SD_EVENT_SIGNAL_PROCMASK blocks each signal, so that it arrives
+         * through the loop's signalfd and never interrupts a cycle. */
+        for (size_t i = 0; i < sizeof(signals) / sizeof(signals[0]); i++) {
+                r = sd_event_add_signal(ctx->event, NULL, signals[i] | SD_EVENT_SIGNAL_PROCMASK, on_signal, ctx);
+                if (r < 0)
+                        return log_errno(&ctx->log, LOG_ERR, r, "Handling %s failed: %s", strsignal(signals[i]), strerror(-r));
+        }
+
+        /* Sends WATCHDOG=1 on its own when the unit sets WatchdogSec=. */
+        r = sd_event_set_watchdog(ctx->event, true);
+        if (r < 0)
+                return log_errno(&ctx->log, LOG_ERR, r, "Setting up the watchdog failed: %s", strerror(-r));
+
+        /* The first cycle runs at once. */
+        r = sd_event_add_time_relative(ctx->event, &ctx->timer, CLOCK_MONOTONIC, 0, TIMER_ACCURACY_USEC, on_timer, ctx);
+        if (r < 0)
+                return log_errno(&ctx->log, LOG_ERR, r, "Creating the cycle timer failed: %s", strerror(-r));
+        return 0;
+}
+
+int loop_run(struct context *ctx) {
+        int r;
+
+        r = loop_setup(ctx);
+        if (r >= 0) {
+                r = sd_event_loop(ctx->event);
+                if (r < 0)
+                        log_errno(&ctx->log, LOG_ERR, r, "Event loop failed: %s", strerror(-r));
+        }
+
+        ctx->timer = sd_event_source_unref(ctx->timer);
+        ctx->event = sd_event_unref(ctx->event);
+        return r < 0 ? EXIT_RUNTIME_FAILURE : r;
+}

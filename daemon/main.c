@@ -1,0 +1,107 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "context.h"
+#include "cycle.h"
+#include "loop.h"
+
+#define USEC_PER_MINUTE UINT64_C(60000000)
+
+/* --check-config: reports to the terminal, needs neither KSM nor root. */
+static int check_config(const struct options *options) {
+        struct config_errors errors = { 0 };
+        struct config config;
+        int r;
+
+        r = config_load(options->config_path, !options->config_path_given, &config, &errors);
+        for (size_t i = 0; i < errors.count; i++)
+                fprintf(stderr, "%s\n", errors.lines[i]);
+        config_errors_clear(&errors);
+        if (r < 0)
+                return EXIT_CONFIG;
+
+        if (r == 1)
+                printf("%s: not found; the built-in defaults apply\n", options->config_path);
+        else
+                printf("%s: configuration OK\n", options->config_path);
+        if (options->debug)
+                config_dump(&config, stdout);
+        return EXIT_SUCCESS;
+}
+
+/* Opens what every cycle reads and writes. Returns an exit status. */
+static int context_open(struct context *ctx) {
+        int r;
+
+        r = ksm_open(KSM_SYSFS_DIR, &ctx->ksm);
+        if (r == -ENOENT) {
+                log_message(&ctx->log, LOG_ERR, "%s not found: this kernel has no KSM (CONFIG_KSM); nothing to tune",
+                            KSM_SYSFS_DIR);
+                return EXIT_NO_KSM;
+        }
+        if (r < 0) {
+                log_errno(&ctx->log, LOG_ERR, r, "Opening %s failed: %s", KSM_SYSFS_DIR, strerror(-r));
+                return EXIT_RUNTIME_FAILURE;
+        }
+
+        r = meminfo_open(&ctx->meminfo);
+        if (r < 0) {
+                log_errno(&ctx->log, LOG_ERR, r, "Opening /proc/meminfo failed: %s", strerror(-r));
+                return EXIT_RUNTIME_FAILURE;
+        }
+
+        r = guests_open(&ctx->pids);
+        if (r < 0) {
+                log_errno(&ctx->log, LOG_ERR, r, "Setting up the process scan failed: %s", strerror(-r));
+                return EXIT_RUNTIME_FAILURE;
+        }
+        return EXIT_SUCCESS;
+}
+
+static void context_close(struct context *ctx) {
+        guest_list_free(&ctx->guests);
+        guests_close(&ctx->pids);
+        meminfo_close(&ctx->meminfo);
+        ksm_close(&ctx->ksm);
+        log_close(&ctx->log);
+}
+
+int main(int argc, char **argv) {
+        struct context ctx = {
+                .ksm.dir_fd = -1,
+                /* Errors that repeat every cycle: ten in an hour at most. */
+                .memory_errors = RATELIMIT_INIT(60 * USEC_PER_MINUTE, 10),
+                .guest_errors = RATELIMIT_INIT(60 * USEC_PER_MINUTE, 10),
+                .ksm_errors = RATELIMIT_INIT(60 * USEC_PER_MINUTE, 10),
+        };
+        int r, status;
+
+        r = cli_parse(argc, argv, &ctx.options);
+        if (r <= 0)
+                return r < 0 ? EXIT_USAGE : EXIT_SUCCESS;
+        if (ctx.options.check_config)
+                return check_config(&ctx.options);
+
+        log_init(&ctx.log, ctx.options.log_target, ctx.options.debug);
+        if (context_load_config(&ctx, false) < 0)
+                return EXIT_CONFIG;
+
+        status = context_open(&ctx);
+        if (status == EXIT_SUCCESS) {
+                log_message(&ctx.log, LOG_INFO, "ksmtuned %s started: config %s, a cycle every %" PRId64 " s%s",
+                            VERSION, ctx.options.config_path, ctx.config.monitor_interval_s,
+                            ctx.options.dry_run ? ", dry run: nothing will be written" : "");
+                if (ctx.options.once)
+                        status = cycle_run(&ctx) < 0 ? EXIT_RUNTIME_FAILURE : EXIT_SUCCESS;
+                else
+                        status = loop_run(&ctx);
+        }
+
+        context_close(&ctx);
+        return status;
+}

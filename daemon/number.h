@@ -1,0 +1,17 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/* Parses a whole decimal integer: an optional '-', then digits, nothing else.
+ * Returns 0, -EINVAL when the text is not a whole number, or -ERANGE when it
+ * does not fit in 64 bits. */
+int parse_int64(const char *text, int64_t *ret);
+
+/* Parses 1/yes/true/on and 0/no/false/off (case-insensitive); the empty
+ * string is false. Returns 0 or -EINVAL. */
+int parse_boolean(const char *text, bool *ret);
+
+/* Adds without wrapping: the result saturates at UINT64_MAX. */
+uint64_t add_saturating(uint64_t a, uint64_t b);
