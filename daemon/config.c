@@ -16,6 +16,7 @@ enum config_type {
         CONFIG_INTEGER,
         CONFIG_BOOLEAN,
         CONFIG_PATH,
+        CONFIG_IGNORED,         /* a shell ksmtuned setting with no use here */
 };
 
 struct config_key {
@@ -56,6 +57,8 @@ static const struct config_key config_keys[] = {
           .default_value = 0 },
         /* A file that receives a copy of every message; unset by default. */
         { .name = "LOGFILE", .type = CONFIG_PATH, .offset = offsetof(struct config, logfile) },
+        /* The shell version's PID file; systemd tracks the daemon instead. */
+        { .name = "PIDFILE", .type = CONFIG_IGNORED, .unit = "ksmtuned writes no PID file" },
 };
 
 #define N_CONFIG_KEYS (sizeof(config_keys) / sizeof(config_keys[0]))
@@ -95,32 +98,49 @@ void config_set_defaults(struct config *config) {
         }
 }
 
-void config_errors_clear(struct config_errors *errors) {
-        for (size_t i = 0; i < errors->count; i++)
-                free(errors->lines[i]);
-        free(errors->lines);
-        errors->lines = NULL;
-        errors->count = 0;
+static void free_lines(char ***lines, size_t *count) {
+        for (size_t i = 0; i < *count; i++)
+                free((*lines)[i]);
+        free(*lines);
+        *lines = NULL;
+        *count = 0;
+}
+
+void config_report_clear(struct config_report *report) {
+        free_lines(&report->errors, &report->n_errors);
+        free_lines(&report->warnings, &report->n_warnings);
+}
+
+/* Allocation failures abort: a config file is a few hundred bytes. */
+static void append_line(char ***lines, size_t *count, const char *format, va_list ap) {
+        char **grown;
+        char *line = NULL;
+
+        if (vasprintf(&line, format, ap) < 0)
+                abort();
+        grown = realloc(*lines, (*count + 1) * sizeof(*grown));
+        if (!grown)
+                abort();
+        grown[(*count)++] = line;
+        *lines = grown;
 }
 
 __attribute__((format(printf, 2, 3)))
-static void add_error(struct config_errors *errors, const char *format, ...) {
-        char **lines;
-        char *line = NULL;
+static void add_error(struct config_report *report, const char *format, ...) {
         va_list ap;
-        int r;
 
         va_start(ap, format);
-        r = vasprintf(&line, format, ap);
+        append_line(&report->errors, &report->n_errors, format, ap);
         va_end(ap);
-        if (r < 0)
-                abort();
+}
 
-        lines = realloc(errors->lines, (errors->count + 1) * sizeof(*lines));
-        if (!lines)
-                abort();
-        lines[errors->count++] = line;
-        errors->lines = lines;
+__attribute__((format(printf, 2, 3)))
+static void add_warning(struct config_report *report, const char *format, ...) {
+        va_list ap;
+
+        va_start(ap, format);
+        append_line(&report->warnings, &report->n_warnings, format, ap);
+        va_end(ap);
 }
 
 /* State shared by the line reader and the key handler while inih parses one
@@ -135,7 +155,7 @@ struct parse_state {
         bool read_failed;
         struct config config;
         unsigned key_lines[N_CONFIG_KEYS];      /* 0 when the key is not in the file */
-        struct config_errors *errors;
+        struct config_report *report;
 };
 
 static char *skip_blanks(char *s) {
@@ -173,22 +193,22 @@ static bool line_is_acceptable(struct parse_state *state, const char *text, size
         const char *equals = strchr(text, '=');
 
         if (strlen(text) > max_length) {
-                add_error(state->errors, "%s:%u: line too long (allowed: at most %zu characters)",
+                add_error(state->report, "%s:%u: line too long (allowed: at most %zu characters)",
                           state->path, state->line_number, max_length);
                 return false;
         }
         if (text[0] == '[') {
-                add_error(state->errors, "%s:%u: sections are not supported (allowed: KEY=VALUE lines)",
+                add_error(state->report, "%s:%u: sections are not supported (allowed: KEY=VALUE lines)",
                           state->path, state->line_number);
                 return false;
         }
         if (strncmp(text, "export", 6) == 0 && (text[6] == ' ' || text[6] == '\t')) {
-                add_error(state->errors, "%s:%u: shell commands are not supported: remove \"export\" (allowed: KEY=VALUE lines)",
+                add_error(state->report, "%s:%u: shell commands are not supported: remove \"export\" (allowed: KEY=VALUE lines)",
                           state->path, state->line_number);
                 return false;
         }
         if (!equals || equals == text) {
-                add_error(state->errors, "%s:%u: malformed line: expected KEY=VALUE",
+                add_error(state->report, "%s:%u: malformed line: expected KEY=VALUE",
                           state->path, state->line_number);
                 return false;
         }
@@ -252,7 +272,7 @@ static void check_integer(struct parse_state *state, const struct config_key *ke
                 return;
         }
 
-        add_error(state->errors, "%s:%u: %s: invalid value \"%s\": %s (allowed: %" PRId64 " to %" PRId64 " %s)",
+        add_error(state->report, "%s:%u: %s: invalid value \"%s\": %s (allowed: %" PRId64 " to %" PRId64 " %s)",
                   state->path, state->line_number, key->name, value,
                   r == -EINVAL ? "not a whole number" : "out of range",
                   key->min, key->max, key->unit);
@@ -262,10 +282,10 @@ static void check_path(struct parse_state *state, const struct config_key *key, 
         char *field = path_field(&state->config, key);
 
         if (value[0] != '\0' && value[0] != '/')
-                add_error(state->errors, "%s:%u: %s: invalid value \"%s\": not an absolute path (allowed: a path starting with /, or empty)",
+                add_error(state->report, "%s:%u: %s: invalid value \"%s\": not an absolute path (allowed: a path starting with /, or empty)",
                           state->path, state->line_number, key->name, value);
         else if (strlen(value) >= PATH_MAX)
-                add_error(state->errors, "%s:%u: %s: path too long (allowed: at most %d characters)",
+                add_error(state->report, "%s:%u: %s: path too long (allowed: at most %d characters)",
                           state->path, state->line_number, key->name, PATH_MAX - 1);
         else
                 strcpy(field, value);
@@ -288,7 +308,7 @@ static int handle_key(void *userdata, const char *section, const char *name, con
                                 strcat(names, ", ");
                         strcat(names, config_keys[i].name);
                 }
-                add_error(state->errors, "%s:%u: %s: unknown key (allowed: %s)",
+                add_error(state->report, "%s:%u: %s: unknown key (allowed: %s)",
                           state->path, state->line_number, name, names);
                 return 1;
         }
@@ -296,7 +316,7 @@ static int handle_key(void *userdata, const char *section, const char *name, con
 
         value = unquote(raw_value, buffer, sizeof(buffer));
         if (strpbrk(value, "$`")) {
-                add_error(state->errors, "%s:%u: %s: invalid value \"%s\": shell expansion is not supported (allowed: a literal value)",
+                add_error(state->report, "%s:%u: %s: invalid value \"%s\": shell expansion is not supported (allowed: a literal value)",
                           state->path, state->line_number, key->name, value);
                 return 1;
         }
@@ -307,13 +327,16 @@ static int handle_key(void *userdata, const char *section, const char *name, con
                 break;
         case CONFIG_BOOLEAN:
                 if (parse_boolean(value, &flag) < 0)
-                        add_error(state->errors, "%s:%u: %s: invalid value \"%s\": not a boolean (allowed: 1, yes, true, on, 0, no, false, off)",
+                        add_error(state->report, "%s:%u: %s: invalid value \"%s\": not a boolean (allowed: 1, yes, true, on, 0, no, false, off)",
                                   state->path, state->line_number, key->name, value);
                 else
                         *boolean_field(&state->config, key) = flag;
                 break;
         case CONFIG_PATH:
                 check_path(state, key, value);
+                break;
+        case CONFIG_IGNORED:
+                add_warning(state->report, "%s:%u: %s: ignored: %s", state->path, state->line_number, key->name, key->unit);
                 break;
         }
         return 1;
@@ -333,22 +356,22 @@ static void check_consistency(struct parse_state *state) {
                 return;
 
         if (min_line > max_line)
-                add_error(state->errors, "%s:%u: KSM_NPAGES_MIN: %" PRId64 " is greater than KSM_NPAGES_MAX %" PRId64
+                add_error(state->report, "%s:%u: KSM_NPAGES_MIN: %" PRId64 " is greater than KSM_NPAGES_MAX %" PRId64
                           " (allowed: at most KSM_NPAGES_MAX)",
                           state->path, min_line, state->config.npages_min, state->config.npages_max);
         else
-                add_error(state->errors, "%s:%u: KSM_NPAGES_MAX: %" PRId64 " is less than KSM_NPAGES_MIN %" PRId64
+                add_error(state->report, "%s:%u: KSM_NPAGES_MAX: %" PRId64 " is less than KSM_NPAGES_MIN %" PRId64
                           " (allowed: at least KSM_NPAGES_MIN)",
                           state->path, max_line, state->config.npages_max, state->config.npages_min);
 }
 
-int config_parse(FILE *stream, const char *path, struct config *ret, struct config_errors *errors) {
+int config_parse(FILE *stream, const char *path, struct config *ret, struct config_report *report) {
         struct parse_state state = {
                 .stream = stream,
                 .path = path,
-                .errors = errors,
+                .report = report,
         };
-        size_t errors_before = errors->count;
+        size_t errors_before = report->n_errors;
         int r;
 
         config_set_defaults(&state.config);
@@ -357,24 +380,24 @@ int config_parse(FILE *stream, const char *path, struct config *ret, struct conf
         free(state.line);
 
         if (state.read_failed) {
-                add_error(errors, "%s:%u: read failed: %s", path, state.line_number + 1, strerror(errno));
+                add_error(report, "%s:%u: read failed: %s", path, state.line_number + 1, strerror(errno));
                 return -EIO;
         }
         /* read_line() and handle_key() report every error they see, so this is
          * a line inih rejected for a reason of its own. */
-        if (r > 0 && errors->count == errors_before)
-                add_error(errors, "%s:%d: malformed line: expected KEY=VALUE", path, r);
+        if (r > 0 && report->n_errors == errors_before)
+                add_error(report, "%s:%d: malformed line: expected KEY=VALUE", path, r);
 
         check_consistency(&state);
 
-        if (errors->count > errors_before)
+        if (report->n_errors > errors_before)
                 return -EINVAL;
 
         *ret = state.config;
         return 0;
 }
 
-int config_load(const char *path, bool missing_ok, struct config *ret, struct config_errors *errors) {
+int config_load(const char *path, bool missing_ok, struct config *ret, struct config_report *report) {
         FILE *stream;
         int r;
 
@@ -385,11 +408,11 @@ int config_load(const char *path, bool missing_ok, struct config *ret, struct co
                         config_set_defaults(ret);
                         return 1;
                 }
-                add_error(errors, "%s: cannot open: %s", path, strerror(-r));
+                add_error(report, "%s: cannot open: %s", path, strerror(-r));
                 return r;
         }
 
-        r = config_parse(stream, path, ret, errors);
+        r = config_parse(stream, path, ret, report);
         fclose(stream);
         return r;
 }
@@ -405,6 +428,9 @@ static void format_value(const struct config *config, const struct config_key *k
         case CONFIG_PATH:
                 snprintf(buffer, size, "%s", (const char *) config + key->offset);
                 break;
+        case CONFIG_IGNORED:
+                buffer[0] = '\0';
+                break;
         }
 }
 
@@ -412,6 +438,8 @@ void config_dump(const struct config *config, FILE *out) {
         char value[PATH_MAX];
 
         for (size_t i = 0; i < N_CONFIG_KEYS; i++) {
+                if (config_keys[i].type == CONFIG_IGNORED)
+                        continue;
                 format_value(config, &config_keys[i], value, sizeof(value));
                 fprintf(out, "%s=%s\n", config_keys[i].name, value);
         }

@@ -23,27 +23,30 @@ struct config {
         char logfile[PATH_MAX];         /* LOGFILE, "" when unset */
 };
 
-/* Error messages collected while reading one file, each a whole line in the
- * form "FILE:LINE: KEY: problem (allowed: ...)". */
-struct config_errors {
-        char **lines;
-        size_t count;
+/* Messages collected while reading one file, each a whole line in the form
+ * "FILE:LINE: KEY: problem (allowed: ...)". Errors make the file invalid;
+ * warnings name settings of the shell ksmtuned that are accepted but ignored. */
+struct config_report {
+        char **errors;
+        size_t n_errors;
+        char **warnings;
+        size_t n_warnings;
 };
 
-void config_errors_clear(struct config_errors *errors);
+void config_report_clear(struct config_report *report);
 
 void config_set_defaults(struct config *config);
 
 /* Reads and checks a config file into *ret. Returns 0 when the file was read,
  * 1 when it does not exist and missing_ok is set (*ret holds the defaults),
- * -EINVAL when it has errors (all of them are in *errors), or another
- * negative errno when it cannot be opened or read (one line in *errors). On
+ * -EINVAL when it has errors (all of them are in report), or another
+ * negative errno when it cannot be opened or read (one line in report). On
  * error *ret is left untouched, so a reload keeps the running settings. */
-int config_load(const char *path, bool missing_ok, struct config *ret, struct config_errors *errors);
+int config_load(const char *path, bool missing_ok, struct config *ret, struct config_report *report);
 
 /* Parses config text from a stream; path is only used in messages. Returns
  * 0 or -EINVAL as config_load() does. */
-int config_parse(FILE *stream, const char *path, struct config *ret, struct config_errors *errors);
+int config_parse(FILE *stream, const char *path, struct config *ret, struct config_report *report);
 
 /* Writes every key with its value, one KEY=VALUE line each. */
 void config_dump(const struct config *config, FILE *out);

@@ -85,7 +85,7 @@ static int read_number(const struct ksm *ksm, const char *file, int64_t *ret) {
 }
 
 /* advisor_mode reads "[none] scan-time": the selected mode is in brackets.
- * Kernels before 6.9 have no advisor and no such file. */
+ * Kernels before 6.8 have no advisor and no such file. */
 static int read_advisor_scan_time(const struct ksm *ksm, bool *ret) {
         char text[128];
         int r;

@@ -58,14 +58,16 @@ static void log_config_change(void *userdata, const char *key, const char *old_v
 
 int context_load_config(struct context *ctx, bool reload) {
         const char *path = ctx->options.config_path;
-        struct config_errors errors = { 0 };
+        struct config_report report = { 0 };
         struct config config;
         int r;
 
-        r = config_load(path, !ctx->options.config_path_given, &config, &errors);
-        for (size_t i = 0; i < errors.count; i++)
-                log_message(&ctx->log, LOG_ERR, "%s", errors.lines[i]);
-        config_errors_clear(&errors);
+        r = config_load(path, !ctx->options.config_path_given, &config, &report);
+        for (size_t i = 0; i < report.n_errors; i++)
+                log_message(&ctx->log, LOG_ERR, "%s", report.errors[i]);
+        for (size_t i = 0; i < report.n_warnings; i++)
+                log_message(&ctx->log, LOG_WARNING, "%s", report.warnings[i]);
+        config_report_clear(&report);
 
         if (r < 0) {
                 if (reload)

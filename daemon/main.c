@@ -14,14 +14,16 @@
 
 /* --check-config: reports to the terminal, needs neither KSM nor root. */
 static int check_config(const struct options *options) {
-        struct config_errors errors = { 0 };
+        struct config_report report = { 0 };
         struct config config;
         int r;
 
-        r = config_load(options->config_path, !options->config_path_given, &config, &errors);
-        for (size_t i = 0; i < errors.count; i++)
-                fprintf(stderr, "%s\n", errors.lines[i]);
-        config_errors_clear(&errors);
+        r = config_load(options->config_path, !options->config_path_given, &config, &report);
+        for (size_t i = 0; i < report.n_errors; i++)
+                fprintf(stderr, "%s\n", report.errors[i]);
+        for (size_t i = 0; i < report.n_warnings; i++)
+                fprintf(stderr, "warning: %s\n", report.warnings[i]);
+        config_report_clear(&report);
         if (r < 0)
                 return EXIT_CONFIG;
 

@@ -1,0 +1,269 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "config.h"
+
+#include <errno.h>
+#include <stdlib.h>
+
+#include "test.h"
+
+/* Parses text as the file "test.conf". */
+static int parse_text(const char *text, struct config *config, struct config_report *report) {
+        FILE *stream = fmemopen((void *) text, strlen(text), "r");
+        int r;
+
+        if (!stream)
+                abort();
+        config_set_defaults(config);
+        r = config_parse(stream, "test.conf", config, report);
+        fclose(stream);
+        return r;
+}
+
+static bool has_line(const struct config_report *report, const char *line) {
+        for (size_t i = 0; i < report->n_errors; i++)
+                if (strcmp(report->errors[i], line) == 0)
+                        return true;
+        printf("  missing error line: %s\n", line);
+        for (size_t i = 0; i < report->n_errors; i++)
+                printf("    have: %s\n", report->errors[i]);
+        return false;
+}
+
+static void config_empty_gives_defaults(void) {
+        struct config_report report = { 0 };
+        struct config config;
+
+        EXPECT_INT(parse_text("", &config, &report), 0);
+        EXPECT_INT(config.monitor_interval_s, 60);
+        EXPECT_INT(config.sleep_ms_per_16gib, 10);
+        EXPECT_INT(config.npages_boost, 300);
+        EXPECT_INT(config.npages_decay, -50);
+        EXPECT_INT(config.npages_min, 64);
+        EXPECT_INT(config.npages_max, 1250);
+        EXPECT_INT(config.thres_coef_percent, 20);
+        EXPECT_INT(config.thres_const_kib, 2048);
+        EXPECT(!config.debug);
+        EXPECT_STR(config.logfile, "");
+        EXPECT_INT(report.n_errors, 0);
+}
+
+static void config_every_key_parses(void) {
+        struct config_report report = { 0 };
+        struct config config;
+        const char *text =
+                "# a shell-style ksmtuned.conf\n"
+                "\n"
+                "KSM_MONITOR_INTERVAL=30\n"
+                "KSM_SLEEP_MSEC=\"20\"\n"
+                "KSM_NPAGES_BOOST='500'   # more\n"
+                "  KSM_NPAGES_DECAY=-25\n"
+                "KSM_NPAGES_MIN=32\t# tab before the comment\n"
+                "KSM_NPAGES_MAX=2000\r\n"
+                "KSM_THRES_COEF=0\n"
+                "KSM_THRES_CONST=4096\n"
+                "DEBUG=yes\n"
+                "LOGFILE=\"/var/log/ksm#tuned\"  # '#' inside quotes stays\n";
+
+        EXPECT_INT(parse_text(text, &config, &report), 0);
+        EXPECT_INT(report.n_errors, 0);
+        EXPECT_INT(config.monitor_interval_s, 30);
+        EXPECT_INT(config.sleep_ms_per_16gib, 20);
+        EXPECT_INT(config.npages_boost, 500);
+        EXPECT_INT(config.npages_decay, -25);
+        EXPECT_INT(config.npages_min, 32);
+        EXPECT_INT(config.npages_max, 2000);
+        EXPECT_INT(config.thres_coef_percent, 0);
+        EXPECT_INT(config.thres_const_kib, 4096);
+        EXPECT(config.debug);
+        EXPECT_STR(config.logfile, "/var/log/ksm#tuned");
+        config_report_clear(&report);
+}
+
+/* The file Fedora, RHEL and Debian ship with the shell ksmtuned: all comments. */
+static void config_shell_default_file(void) {
+        struct config_report report = { 0 };
+        struct config config;
+        const char *text =
+                "# Configuration file for ksmtuned.\n\n"
+                "# How long ksmtuned should sleep between tuning adjustments\n"
+                "# KSM_MONITOR_INTERVAL=60\n\n"
+                "# KSM_NPAGES_BOOST=300\n"
+                "# uncomment the following if you want ksmtuned debug info\n\n"
+                "# LOGFILE=/var/log/ksmtuned\n"
+                "# DEBUG=1\n";
+
+        EXPECT_INT(parse_text(text, &config, &report), 0);
+        EXPECT_INT(report.n_errors, 0);
+        EXPECT_INT(config.npages_max, 1250);
+}
+
+static void config_booleans(void) {
+        static const struct {
+                const char *text;
+                bool expected;
+        } cases[] = {
+                { "DEBUG=1\n", true }, { "DEBUG=on\n", true }, { "DEBUG=TRUE\n", true },
+                { "DEBUG=0\n", false }, { "DEBUG=no\n", false }, { "DEBUG=\n", false }, { "DEBUG=\"\"\n", false },
+        };
+
+        for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+                struct config_report report = { 0 };
+                struct config config;
+
+                EXPECT_INT(parse_text(cases[i].text, &config, &report), 0);
+                EXPECT_INT(config.debug, cases[i].expected);
+        }
+}
+
+static void config_last_duplicate_wins(void) {
+        struct config_report report = { 0 };
+        struct config config;
+
+        EXPECT_INT(parse_text("KSM_NPAGES_MAX=2000\nKSM_NPAGES_MAX=3000\n", &config, &report), 0);
+        EXPECT_INT(config.npages_max, 3000);
+}
+
+static void config_all_errors_with_lines(void) {
+        struct config_report report = { 0 };
+        struct config config;
+        char text[1024];
+        char long_line[260];
+
+        memset(long_line, 'x', sizeof(long_line) - 1);
+        long_line[sizeof(long_line) - 1] = '\0';
+        memcpy(long_line, "LOGFILE=/", 9);
+
+        snprintf(text, sizeof(text),
+                 "KSM_THRES_COEF=20.5\n"                /* 1 */
+                 "KSM_NPAGES_BOOST=12abc\n"             /* 2 */
+                 "KSM_MONITOR_INTERVAL=0\n"             /* 3 */
+                 "KSM_SLEEP_MSEC=\n"                    /* 4 */
+                 "NO_SUCH_KEY=1\n"                      /* 5 */
+                 "[section]\n"                          /* 6 */
+                 "just words\n"                         /* 7 */
+                 "LOGFILE=$HOME/ksm.log\n"              /* 8 */
+                 "export KSM_NPAGES_MIN=10\n"           /* 9 */
+                 "%s\n"                                 /* 10 */
+                 "DEBUG=maybe\n"                        /* 11 */
+                 "LOGFILE=relative.log\n"               /* 12 */
+                 "KSM_NPAGES_DECAY=50\n"                /* 13 */
+                 "KSM_THRES_CONST=99999999999999999999\n" /* 14 */
+                 "KSM_NPAGES_MIN=`echo 5`\n"            /* 15 */
+                 "KSM_NPAGES_BOOST=0x10\n",             /* 16 */
+                 long_line);
+
+        config.npages_max = 777;
+        EXPECT_INT(parse_text(text, &config, &report), -EINVAL);
+        /* On error the caller's settings stay as they were. */
+        EXPECT_INT(config.npages_max, 1250);
+
+        EXPECT(has_line(&report, "test.conf:1: KSM_THRES_COEF: invalid value \"20.5\": not a whole number (allowed: 0 to 100 percent of MemTotal)"));
+        EXPECT(has_line(&report, "test.conf:2: KSM_NPAGES_BOOST: invalid value \"12abc\": not a whole number (allowed: 0 to 1000000 pages)"));
+        EXPECT(has_line(&report, "test.conf:3: KSM_MONITOR_INTERVAL: invalid value \"0\": out of range (allowed: 1 to 86400 seconds)"));
+        EXPECT(has_line(&report, "test.conf:4: KSM_SLEEP_MSEC: invalid value \"\": not a whole number (allowed: 1 to 60000 milliseconds per 16 GiB of RAM)"));
+        EXPECT(has_line(&report, "test.conf:5: NO_SUCH_KEY: unknown key (allowed: KSM_MONITOR_INTERVAL, KSM_SLEEP_MSEC, KSM_NPAGES_BOOST, "
+                                 "KSM_NPAGES_DECAY, KSM_NPAGES_MIN, KSM_NPAGES_MAX, KSM_THRES_COEF, KSM_THRES_CONST, DEBUG, LOGFILE, PIDFILE)"));
+        EXPECT(has_line(&report, "test.conf:6: sections are not supported (allowed: KEY=VALUE lines)"));
+        EXPECT(has_line(&report, "test.conf:7: malformed line: expected KEY=VALUE"));
+        EXPECT(has_line(&report, "test.conf:8: LOGFILE: invalid value \"$HOME/ksm.log\": shell expansion is not supported (allowed: a literal value)"));
+        EXPECT(has_line(&report, "test.conf:9: shell commands are not supported: remove \"export\" (allowed: KEY=VALUE lines)"));
+        EXPECT(has_line(&report, "test.conf:10: line too long (allowed: at most 197 characters)"));
+        EXPECT(has_line(&report, "test.conf:11: DEBUG: invalid value \"maybe\": not a boolean (allowed: 1, yes, true, on, 0, no, false, off)"));
+        EXPECT(has_line(&report, "test.conf:12: LOGFILE: invalid value \"relative.log\": not an absolute path (allowed: a path starting with /, or empty)"));
+        EXPECT(has_line(&report, "test.conf:13: KSM_NPAGES_DECAY: invalid value \"50\": out of range (allowed: -1000000 to 0 pages)"));
+        EXPECT(has_line(&report, "test.conf:14: KSM_THRES_CONST: invalid value \"99999999999999999999\": out of range (allowed: 0 to 1099511627776 KiB)"));
+        EXPECT(has_line(&report, "test.conf:15: KSM_NPAGES_MIN: invalid value \"`echo 5`\": shell expansion is not supported (allowed: a literal value)"));
+        EXPECT(has_line(&report, "test.conf:16: KSM_NPAGES_BOOST: invalid value \"0x10\": not a whole number (allowed: 0 to 1000000 pages)"));
+        EXPECT_INT(report.n_errors, 16);
+        config_report_clear(&report);
+}
+
+static void config_min_above_max(void) {
+        struct config_report report = { 0 };
+        struct config config;
+
+        EXPECT_INT(parse_text("KSM_NPAGES_MAX=100\n\nKSM_NPAGES_MIN=200\n", &config, &report), -EINVAL);
+        EXPECT(has_line(&report, "test.conf:3: KSM_NPAGES_MIN: 200 is greater than KSM_NPAGES_MAX 100 (allowed: at most KSM_NPAGES_MAX)"));
+        config_report_clear(&report);
+
+        EXPECT_INT(parse_text("KSM_NPAGES_MIN=2000\n", &config, &report), -EINVAL);
+        EXPECT(has_line(&report, "test.conf:1: KSM_NPAGES_MIN: 2000 is greater than KSM_NPAGES_MAX 1250 (allowed: at most KSM_NPAGES_MAX)"));
+        config_report_clear(&report);
+
+        EXPECT_INT(parse_text("KSM_NPAGES_MIN=100\nKSM_NPAGES_MAX=50\n", &config, &report), -EINVAL);
+        EXPECT(has_line(&report, "test.conf:2: KSM_NPAGES_MAX: 50 is less than KSM_NPAGES_MIN 100 (allowed: at least KSM_NPAGES_MIN)"));
+        config_report_clear(&report);
+}
+
+/* A '#' glued to a value is part of it, as in shell. */
+static void config_hash_inside_word(void) {
+        struct config_report report = { 0 };
+        struct config config;
+
+        EXPECT_INT(parse_text("KSM_NPAGES_MAX=100#x\n", &config, &report), -EINVAL);
+        EXPECT(has_line(&report, "test.conf:1: KSM_NPAGES_MAX: invalid value \"100#x\": not a whole number (allowed: 1 to 1000000 pages)"));
+        config_report_clear(&report);
+}
+
+static void config_pidfile_ignored(void) {
+        struct config_report report = { 0 };
+        struct config config;
+
+        EXPECT_INT(parse_text("PIDFILE=/run/ksmtune.pid\n", &config, &report), 0);
+        EXPECT_INT(report.n_errors, 0);
+        EXPECT_INT(report.n_warnings, 1);
+        if (report.n_warnings == 1)
+                EXPECT_STR(report.warnings[0], "test.conf:1: PIDFILE: ignored: ksmtuned writes no PID file");
+        config_report_clear(&report);
+}
+
+static void config_load_missing_file(void) {
+        struct config_report report = { 0 };
+        struct config config;
+
+        EXPECT_INT(config_load("/nonexistent/ksmtuned.conf", true, &config, &report), 1);
+        EXPECT_INT(config.npages_max, 1250);
+        EXPECT_INT(report.n_errors, 0);
+
+        EXPECT_INT(config_load("/nonexistent/ksmtuned.conf", false, &config, &report), -ENOENT);
+        EXPECT(has_line(&report, "/nonexistent/ksmtuned.conf: cannot open: No such file or directory"));
+        config_report_clear(&report);
+}
+
+static unsigned diff_count;
+static char diff_last[256];
+
+static void record_diff(void *userdata, const char *key, const char *old_value, const char *new_value) {
+        (void) userdata;
+        diff_count++;
+        snprintf(diff_last, sizeof(diff_last), "%s %s->%s", key, old_value, new_value);
+}
+
+static void config_diff_reports_changes(void) {
+        struct config a, b;
+
+        config_set_defaults(&a);
+        b = a;
+        config_diff(&a, &b, record_diff, NULL);
+        EXPECT_INT(diff_count, 0);
+
+        b.npages_max = 2000;
+        config_diff(&a, &b, record_diff, NULL);
+        EXPECT_INT(diff_count, 1);
+        EXPECT_STR(diff_last, "KSM_NPAGES_MAX 1250->2000");
+}
+
+int main(void) {
+        RUN_TEST(config_empty_gives_defaults);
+        RUN_TEST(config_every_key_parses);
+        RUN_TEST(config_shell_default_file);
+        RUN_TEST(config_booleans);
+        RUN_TEST(config_last_duplicate_wins);
+        RUN_TEST(config_all_errors_with_lines);
+        RUN_TEST(config_min_above_max);
+        RUN_TEST(config_hash_inside_word);
+        RUN_TEST(config_pidfile_ignored);
+        RUN_TEST(config_load_missing_file);
+        RUN_TEST(config_diff_reports_changes);
+        return TEST_EXIT_STATUS;
+}
