@@ -38,7 +38,7 @@ void config_report_clear(struct config_report *report);
 void config_set_defaults(struct config *config);
 
 /* Reads and checks a config file into *ret. Returns 0 when the file was read,
- * 1 when it does not exist and missing_ok is set (*ret holds the defaults),
+ * 1 when it does not exist and missing_ok is set (*ret then contains the defaults),
  * -EINVAL when it has errors (all of them are in report), or another
  * negative errno when it cannot be opened or read (one line in report). On
  * error *ret is left untouched, so a reload keeps the running settings. */

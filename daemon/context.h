@@ -14,7 +14,7 @@
 #include "meminfo.h"
 #include "policy.h"
 
-/* Everything the daemon holds between cycles. */
+/* The daemon's state between cycles. */
 struct context {
         struct options options;
         struct config config;
@@ -29,8 +29,8 @@ struct context {
         bool have_decision;
         uint64_t cycles;
 
-        bool advisor_noted;             /* said that the kernel's advisor owns pages_to_scan */
-        bool write_error_noted;         /* said that the KSM files cannot be written */
+        bool advisor_noted;             /* logged that the kernel's advisor owns pages_to_scan */
+        bool write_error_noted;         /* logged that the KSM files cannot be written */
 
         sd_event *event;
         sd_event_source *timer;

@@ -9,7 +9,7 @@
 
 #define KSM_SYSFS_DIR "/sys/kernel/mm/ksm"
 
-/* What the kernel reports in the KSM directory. Counters a kernel lacks are -1. */
+/* The values the kernel reports in the KSM directory. Counters a kernel lacks are -1. */
 struct ksm_state {
         int64_t run;
         int64_t pages_to_scan;

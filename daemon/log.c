@@ -109,7 +109,7 @@ static void write_to_file(struct logger *log, int level, const char *message) {
         if (write(log->file_fd, line, (size_t) length) != length) {
                 int error = errno;
 
-                /* Stop copying to a file that fails, and say so once on the main target. */
+                /* Stop copying to a file that fails, and report that once on the main target. */
                 log_close(log);
                 log_errno(log, LOG_WARNING, error, "Writing to LOGFILE failed: %s; ignoring, messages now go only to the %s",
                           strerror(error), log->journal ? "journal" : "console");

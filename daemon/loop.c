@@ -22,7 +22,7 @@ static void notify_status(struct context *ctx) {
         (void) sd_notifyf(false, "STATUS=%s", status);
 }
 
-/* Runs a cycle now, tells systemd, and schedules the next one a full
+/* Runs a cycle now, notifies systemd, and schedules the next one a full
  * interval later. */
 static void run_cycle(struct context *ctx) {
         int r;
@@ -114,8 +114,8 @@ static int on_signal(sd_event_source *source, const struct signalfd_siginfo *inf
                 break;
         default:
                 (void) sd_notify(false, "STOPPING=1\nSTATUS=Stopping");
-                log_message(&ctx->log, LOG_INFO, "Stopping on %s; KSM settings stay as they are",
-                            strsignal((int) info->ssi_signo));
+                log_message(&ctx->log, LOG_INFO, "Stopping on SIG%s; KSM settings stay as they are",
+                            sigabbrev_np((int) info->ssi_signo));
                 (void) sd_event_exit(ctx->event, 0);
                 break;
         }

@@ -9,7 +9,11 @@
 #define REFERENCE_HOST_KIB UINT64_C(16777216)
 
 static int64_t clamp(int64_t value, int64_t min, int64_t max) {
-        return value < min ? min : value > max ? max : value;
+        if (value < min)
+                return min;
+        if (value > max)
+                return max;
+        return value;
 }
 
 /* value * percent / 100 rounded down, without overflowing for any value. */
