@@ -112,6 +112,7 @@ void config_report_clear(struct config_report *report) {
 }
 
 /* Allocation failures abort: a config file is a few hundred bytes. */
+__attribute__((format(printf, 3, 0)))
 static void append_line(char ***lines, size_t *count, const char *format, va_list ap) {
         char **grown;
         char *line = NULL;
@@ -233,9 +234,14 @@ static char *read_line(char *buffer, int buffer_size, void *userdata) {
         while (length > 0 && (state->line[length - 1] == '\n' || state->line[length - 1] == '\r'))
                 state->line[--length] = '\0';
 
+        /* Editors on other systems may start the file with a UTF-8 byte order mark. */
+        text = state->line;
+        if (state->line_number == 1 && strncmp(text, "\xef\xbb\xbf", 3) == 0)
+                text += 3;
+
         /* Leading blanks would make inih take the line as the continuation
          * of the previous value. */
-        text = skip_blanks(state->line);
+        text = skip_blanks(text);
         if (text[0] != '#' && text[0] != ';')
                 strip_comment(text);
         else
@@ -365,6 +371,29 @@ static void check_consistency(struct parse_state *state) {
                           state->path, max_line, state->config.npages_max, state->config.npages_min);
 }
 
+/* The line number of an error "PATH:LINE: ...", or 0 for one without a line. */
+static unsigned long error_line(const char *error, size_t path_length) {
+        return strtoul(error + path_length + 1, NULL, 10);
+}
+
+/* Sorts the errors of this file by line, keeping the order within a line,
+ * because the check across keys runs after every line has been read. */
+static void sort_errors(struct config_report *report, size_t first, const char *path) {
+        size_t path_length = strlen(path);
+
+        for (size_t i = first + 1; i < report->n_errors; i++) {
+                char *error = report->errors[i];
+                unsigned long line = error_line(error, path_length);
+                size_t j = i;
+
+                while (j > first && error_line(report->errors[j - 1], path_length) > line) {
+                        report->errors[j] = report->errors[j - 1];
+                        j--;
+                }
+                report->errors[j] = error;
+        }
+}
+
 int config_parse(FILE *stream, const char *path, struct config *ret, struct config_report *report) {
         struct parse_state state = {
                 .stream = stream,
@@ -389,6 +418,7 @@ int config_parse(FILE *stream, const char *path, struct config *ret, struct conf
                 add_error(report, "%s:%d: malformed line: expected KEY=VALUE", path, r);
 
         check_consistency(&state);
+        sort_errors(report, errors_before, path);
 
         if (report->n_errors > errors_before)
                 return -EINVAL;

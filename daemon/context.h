@@ -28,6 +28,7 @@ struct context {
         struct decision last_decision;
         bool have_decision;
         uint64_t cycles;
+        char cycle_error[256];          /* why the last cycle failed, "" when it did not */
 
         bool advisor_noted;             /* logged that the kernel's advisor owns pages_to_scan */
         bool write_error_noted;         /* logged that the KSM files cannot be written */

@@ -11,23 +11,27 @@
 /* Tags every decision message, for journalctl MESSAGE_ID=... */
 #define DECISION_MESSAGE_ID "MESSAGE_ID=5b0c1a6e7f3d4c2b9a8e6d4f2c1b0a97"
 
-/* Logs a failure that may repeat every cycle, at most a few times an hour,
- * and returns -abs(error). */
-__attribute__((format(printf, 5, 6)))
-static int log_limited(struct context *ctx, struct ratelimit *limit, int level, int error, const char *format, ...) {
+/* Records why a cycle failed, for STATUS=, and logs it at most as often as
+ * limit allows, since the same failure may repeat every cycle. Returns
+ * -abs(error). */
+__attribute__((format(printf, 4, 5)))
+static int cycle_failed(struct context *ctx, struct ratelimit *limit, int error, const char *format, ...) {
         unsigned suppressed;
         va_list ap;
-        int r;
+
+        va_start(ap, format);
+        vsnprintf(ctx->cycle_error, sizeof(ctx->cycle_error), format, ap);
+        va_end(ap);
 
         if (!ratelimit_check(limit, now_monotonic_usec(), &suppressed))
                 return -abs(error);
         if (suppressed > 0)
                 log_message(&ctx->log, LOG_WARNING, "%u similar messages were suppressed", suppressed);
+        return log_errno(&ctx->log, LOG_ERR, error, "%s", ctx->cycle_error);
+}
 
-        va_start(ap, format);
-        r = log_fieldsv(&ctx->log, level, error, NULL, 0, format, ap);
-        va_end(ap);
-        return r;
+static const char *plural(size_t count) {
+        return count == 1 ? "" : "s";
 }
 
 static bool decision_changed(const struct decision *a, const struct decision *b) {
@@ -52,13 +56,15 @@ static const char *decision_verb(const struct context *ctx, const struct decisio
 }
 
 static void log_decision(struct context *ctx, int level, const struct decision *d, const struct ksm_state *state) {
+        /* With the advisor on, the kernel's own value is what ksmd uses. */
+        int64_t pages_to_scan = state->advisor_scan_time ? state->pages_to_scan : d->npages;
         char fields[10][96];
         const char *field_pointers[10];
         char settings[128] = "";
         const char *suffix = "";
 
         snprintf(fields[0], sizeof(fields[0]), "KSM_RUN=%d", d->run ? 1 : 0);
-        snprintf(fields[1], sizeof(fields[1]), "KSM_PAGES_TO_SCAN=%" PRId64, d->npages);
+        snprintf(fields[1], sizeof(fields[1]), "KSM_PAGES_TO_SCAN=%" PRId64, pages_to_scan);
         snprintf(fields[2], sizeof(fields[2]), "KSM_SLEEP_MILLISECS=%" PRId64, d->sleep_ms);
         snprintf(fields[3], sizeof(fields[3]), "FREE_KIB=%" PRIu64, d->free_kib);
         snprintf(fields[4], sizeof(fields[4]), "THRESHOLD_KIB=%" PRIu64, d->threshold_kib);
@@ -72,22 +78,24 @@ static void log_decision(struct context *ctx, int level, const struct decision *
 
         if (d->run)
                 snprintf(settings, sizeof(settings), " at pages_to_scan=%" PRId64 "%s, sleep_millisecs=%" PRId64,
-                         d->npages, state->advisor_scan_time ? " (set by the kernel's advisor)" : "", d->sleep_ms);
+                         pages_to_scan, state->advisor_scan_time ? " (set by the kernel's advisor)" : "", d->sleep_ms);
         if (ctx->options.dry_run)
                 suffix = "; dry run, nothing written";
 
         if (level == LOG_DEBUG)
                 log_fields(&ctx->log, level, 0, field_pointers, 10,
                            "Cycle %" PRIu64 ": run=%d%s: %s (free %" PRIu64 " KiB, threshold %" PRIu64
-                           " KiB, %zu guests commit %" PRIu64 " KiB of %" PRIu64 " KiB)%s",
+                           " KiB, %zu guest%s commit %" PRIu64 " KiB of %" PRIu64 " KiB)%s",
                            ctx->cycles, d->run ? 1 : 0, settings, policy_reason_text(d->reasons),
-                           d->free_kib, d->threshold_kib, d->guests, d->committed_kib, d->total_kib, suffix);
+                           d->free_kib, d->threshold_kib, d->guests, plural(d->guests), d->committed_kib,
+                           d->total_kib, suffix);
         else
                 log_fields(&ctx->log, level, 0, field_pointers, 10,
                            "%s%s: %s (free %" PRIu64 " KiB, threshold %" PRIu64
-                           " KiB, %zu guests commit %" PRIu64 " KiB of %" PRIu64 " KiB)%s",
+                           " KiB, %zu guest%s commit %" PRIu64 " KiB of %" PRIu64 " KiB)%s",
                            decision_verb(ctx, d, state), settings, policy_reason_text(d->reasons),
-                           d->free_kib, d->threshold_kib, d->guests, d->committed_kib, d->total_kib, suffix);
+                           d->free_kib, d->threshold_kib, d->guests, plural(d->guests), d->committed_kib,
+                           d->total_kib, suffix);
 }
 
 static void log_guests(struct context *ctx) {
@@ -143,8 +151,8 @@ static int apply_write(struct context *ctx, const struct ksm_write *w, int64_t o
                 }
         }
         if (r < 0)
-                return log_limited(ctx, &ctx->ksm_errors, LOG_ERR, r,
-                                   "Writing %" PRId64 " to %s/%s failed: %s; retrying next cycle",
+                return cycle_failed(ctx, &ctx->ksm_errors, r,
+                                    "Writing %" PRId64 " to %s/%s failed: %s; retrying next cycle",
                                    w->value, ctx->ksm.path, w->file, strerror(-r));
 
         if (read_back != w->value)
@@ -206,22 +214,23 @@ int cycle_run(struct context *ctx) {
         int r;
 
         ctx->cycles++;
+        ctx->cycle_error[0] = '\0';
 
         r = meminfo_read(ctx->meminfo, &memory);
         if (r < 0)
-                return log_limited(ctx, &ctx->memory_errors, LOG_ERR, r,
-                                   "Reading /proc/meminfo failed: %s; skipping this cycle",
+                return cycle_failed(ctx, &ctx->memory_errors, r,
+                                    "Reading /proc/meminfo failed: %s; skipping this cycle",
                                    r == -EINVAL ? "MemTotal is missing or 0" : strerror(-r));
 
         r = guests_scan(ctx->pids, &ctx->guests);
         if (r < 0)
-                return log_limited(ctx, &ctx->guest_errors, LOG_ERR, r,
-                                   "Scanning /proc for QEMU guests failed: %s; skipping this cycle", strerror(-r));
+                return cycle_failed(ctx, &ctx->guest_errors, r,
+                                    "Scanning /proc for QEMU guests failed: %s; skipping this cycle", strerror(-r));
 
         r = ksm_read_state(&ctx->ksm, &state, &file);
         if (r < 0)
-                return log_limited(ctx, &ctx->ksm_errors, LOG_ERR, r,
-                                   "Reading %s/%s failed: %s; skipping this cycle",
+                return cycle_failed(ctx, &ctx->ksm_errors, r,
+                                    "Reading %s/%s failed: %s; skipping this cycle",
                                    ctx->ksm.path, file, r == -EINVAL ? "not a number" : strerror(-r));
 
         summary = (struct guest_summary) { .count = ctx->guests.count, .committed_kib = ctx->guests.committed_kib };
@@ -249,11 +258,21 @@ void cycle_status_text(const struct context *ctx, char *buffer, size_t size) {
         const char *mode = ctx->options.dry_run ? " (dry run)" :
                            ctx->ksm.write_error < 0 ? " (not writing: KSM files read-only)" : "";
 
-        if (!ctx->have_decision)
+        char pages_to_scan[64];
+
+        if (ctx->advisor_noted)
+                snprintf(pages_to_scan, sizeof(pages_to_scan), "pages_to_scan set by the kernel's advisor");
+        else
+                snprintf(pages_to_scan, sizeof(pages_to_scan), "pages_to_scan=%" PRId64, d->npages);
+
+        if (ctx->cycle_error[0] != '\0')
+                snprintf(buffer, size, "Last cycle failed: %s", ctx->cycle_error);
+        else if (!ctx->have_decision)
                 snprintf(buffer, size, "Waiting for the first tuning cycle");
         else if (d->run)
-                snprintf(buffer, size, "KSM running at pages_to_scan=%" PRId64 ", sleep_millisecs=%" PRId64 ": %s; %zu guests%s",
-                         d->npages, d->sleep_ms, policy_reason_text(d->reasons), d->guests, mode);
+                snprintf(buffer, size, "KSM running at %s, sleep_millisecs=%" PRId64 ": %s; %zu guest%s%s",
+                         pages_to_scan, d->sleep_ms, policy_reason_text(d->reasons), d->guests, plural(d->guests), mode);
         else
-                snprintf(buffer, size, "KSM stopped: %s; %zu guests%s", policy_reason_text(d->reasons), d->guests, mode);
+                snprintf(buffer, size, "KSM stopped: %s; %zu guest%s%s", policy_reason_text(d->reasons), d->guests,
+                         plural(d->guests), mode);
 }

@@ -23,6 +23,7 @@ enum {
         ITEM_EXE,
         ITEM_RSS_KIB,
         ITEM_FLAGS,
+        ITEM_STATE,
 };
 
 static enum pids_item pids_items[] = {
@@ -31,6 +32,7 @@ static enum pids_item pids_items[] = {
         [ITEM_EXE] = PIDS_EXE,
         [ITEM_RSS_KIB] = PIDS_VM_RSS,
         [ITEM_FLAGS] = PIDS_FLAGS,
+        [ITEM_STATE] = PIDS_STATE,
 };
 
 /* QEMU's helper programs: they share the qemu- prefix or run beside guests,
@@ -136,6 +138,9 @@ int guests_scan(struct pids_info *info, struct guest_list *list) {
                 };
                 int r;
 
+                /* A guest that exited but is not reaped yet holds no memory. */
+                if (item[ITEM_STATE].result.s_ch == 'Z')
+                        continue;
                 if (!guest_process_matches(exe, comm, kernel_thread))
                         continue;
 

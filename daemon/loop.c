@@ -101,7 +101,7 @@ static int on_signal(sd_event_source *source, const struct signalfd_siginfo *inf
 
         switch (info->ssi_signo) {
         case SIGUSR1:
-                log_message(&ctx->log, LOG_INFO, "Retuning now on SIGUSR1");
+                log_message(&ctx->log, LOG_DEBUG, "Retuning now on SIGUSR1");
                 run_cycle(ctx);
                 break;
         case SIGHUP:
