@@ -55,25 +55,45 @@ static const char *decision_verb(const struct context *ctx, const struct decisio
         return "KSM keeps running";
 }
 
+#define N_DECISION_FIELDS 13
+
+/* Formats the journal fields of a decision message into fields. Counters
+ * the kernel lacks are left out. Returns how many fields were written. */
+static size_t format_decision_fields(const struct decision *d, const struct ksm_state *state, int64_t pages_to_scan,
+                                     char fields[N_DECISION_FIELDS][96]) {
+        size_t n = 0;
+
+        snprintf(fields[n++], 96, "%s", DECISION_MESSAGE_ID);
+        snprintf(fields[n++], 96, "KSM_RUN=%d", d->run ? 1 : 0);
+        snprintf(fields[n++], 96, "KSM_PAGES_TO_SCAN=%" PRId64, pages_to_scan);
+        snprintf(fields[n++], 96, "KSM_SLEEP_MILLISECS=%" PRId64, d->sleep_ms);
+        snprintf(fields[n++], 96, "FREE_KIB=%" PRIu64, d->free_kib);
+        snprintf(fields[n++], 96, "THRESHOLD_KIB=%" PRIu64, d->threshold_kib);
+        snprintf(fields[n++], 96, "COMMITTED_KIB=%" PRIu64, d->committed_kib);
+        snprintf(fields[n++], 96, "TOTAL_KIB=%" PRIu64, d->total_kib);
+        snprintf(fields[n++], 96, "GUESTS=%zu", d->guests);
+        snprintf(fields[n++], 96, "REASON=%s", policy_reason_text(d->reasons));
+        /* What KSM has merged so far, before this cycle's writes. */
+        if (state->pages_shared != KSM_COUNTER_UNKNOWN)
+                snprintf(fields[n++], 96, "KSM_PAGES_SHARED=%" PRId64, state->pages_shared);
+        if (state->pages_sharing != KSM_COUNTER_UNKNOWN)
+                snprintf(fields[n++], 96, "KSM_PAGES_SHARING=%" PRId64, state->pages_sharing);
+        if (state->general_profit_bytes != KSM_COUNTER_UNKNOWN)
+                snprintf(fields[n++], 96, "KSM_GENERAL_PROFIT_BYTES=%" PRId64, state->general_profit_bytes);
+        return n;
+}
+
 static void log_decision(struct context *ctx, int level, const struct decision *d, const struct ksm_state *state) {
         /* With the advisor on, the kernel's own value is what ksmd uses. */
         int64_t pages_to_scan = state->advisor_scan_time ? state->pages_to_scan : d->npages;
-        char fields[10][96];
-        const char *field_pointers[10];
+        char fields[N_DECISION_FIELDS][96];
+        const char *field_pointers[N_DECISION_FIELDS];
         char settings[128] = "";
         const char *suffix = "";
+        size_t n_fields;
 
-        snprintf(fields[0], sizeof(fields[0]), "KSM_RUN=%d", d->run ? 1 : 0);
-        snprintf(fields[1], sizeof(fields[1]), "KSM_PAGES_TO_SCAN=%" PRId64, pages_to_scan);
-        snprintf(fields[2], sizeof(fields[2]), "KSM_SLEEP_MILLISECS=%" PRId64, d->sleep_ms);
-        snprintf(fields[3], sizeof(fields[3]), "FREE_KIB=%" PRIu64, d->free_kib);
-        snprintf(fields[4], sizeof(fields[4]), "THRESHOLD_KIB=%" PRIu64, d->threshold_kib);
-        snprintf(fields[5], sizeof(fields[5]), "COMMITTED_KIB=%" PRIu64, d->committed_kib);
-        snprintf(fields[6], sizeof(fields[6]), "TOTAL_KIB=%" PRIu64, d->total_kib);
-        snprintf(fields[7], sizeof(fields[7]), "GUESTS=%zu", d->guests);
-        snprintf(fields[8], sizeof(fields[8]), "REASON=%s", policy_reason_text(d->reasons));
-        snprintf(fields[9], sizeof(fields[9]), "%s", DECISION_MESSAGE_ID);
-        for (size_t i = 0; i < 10; i++)
+        n_fields = format_decision_fields(d, state, pages_to_scan, fields);
+        for (size_t i = 0; i < n_fields; i++)
                 field_pointers[i] = fields[i];
 
         if (d->run)
@@ -83,14 +103,14 @@ static void log_decision(struct context *ctx, int level, const struct decision *
                 suffix = "; dry run, nothing written";
 
         if (level == LOG_DEBUG)
-                log_fields(&ctx->log, level, 0, field_pointers, 10,
+                log_fields(&ctx->log, level, 0, field_pointers, n_fields,
                            "Cycle %" PRIu64 ": run=%d%s: %s (free %" PRIu64 " KiB, threshold %" PRIu64
                            " KiB, %zu guest%s commit %" PRIu64 " KiB of %" PRIu64 " KiB)%s",
                            ctx->cycles, d->run ? 1 : 0, settings, policy_reason_text(d->reasons),
                            d->free_kib, d->threshold_kib, d->guests, plural(d->guests), d->committed_kib,
                            d->total_kib, suffix);
         else
-                log_fields(&ctx->log, level, 0, field_pointers, 10,
+                log_fields(&ctx->log, level, 0, field_pointers, n_fields,
                            "%s%s: %s (free %" PRIu64 " KiB, threshold %" PRIu64
                            " KiB, %zu guest%s commit %" PRIu64 " KiB of %" PRIu64 " KiB)%s",
                            decision_verb(ctx, d, state), settings, policy_reason_text(d->reasons),

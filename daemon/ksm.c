@@ -133,7 +133,7 @@ int ksm_read_state(const struct ksm *ksm, struct ksm_state *ret, const char **re
 
         for (size_t i = 0; i < sizeof(counters) / sizeof(counters[0]); i++)
                 if (read_number(ksm, counters[i].file, counters[i].value) < 0)
-                        *counters[i].value = -1;
+                        *counters[i].value = KSM_COUNTER_UNKNOWN;
 
         *ret = state;
         return 0;

@@ -9,7 +9,11 @@
 
 #define KSM_SYSFS_DIR "/sys/kernel/mm/ksm"
 
-/* The values the kernel reports in the KSM directory. Counters a kernel lacks are -1. */
+/* Marks a counter the kernel lacks; general_profit may be any other value. */
+#define KSM_COUNTER_UNKNOWN INT64_MIN
+
+/* The values the kernel reports in the KSM directory. Counters a kernel
+ * lacks are KSM_COUNTER_UNKNOWN. */
 struct ksm_state {
         int64_t run;
         int64_t pages_to_scan;

@@ -205,6 +205,31 @@ static void config_hash_inside_word(void) {
         config_report_clear(&report);
 }
 
+static void config_byte_order_mark(void) {
+        struct config_report report = { 0 };
+        struct config config;
+
+        EXPECT_INT(parse_text("\xef\xbb\xbf# saved on another system\nKSM_NPAGES_MAX=100\n", &config, &report), 0);
+        EXPECT_INT(report.n_errors, 0);
+        EXPECT_INT(config.npages_max, 100);
+        EXPECT_INT(parse_text("\xef\xbb\xbfKSM_NPAGES_MAX=200\n", &config, &report), 0);
+        EXPECT_INT(config.npages_max, 200);
+}
+
+/* The check across keys runs last, but its error takes its place by line. */
+static void config_errors_in_line_order(void) {
+        struct config_report report = { 0 };
+        struct config config;
+
+        EXPECT_INT(parse_text("KSM_NPAGES_MIN=2000\nKSM_THRES_COEF=x\n", &config, &report), -EINVAL);
+        EXPECT_INT(report.n_errors, 2);
+        if (report.n_errors == 2) {
+                EXPECT(strncmp(report.errors[0], "test.conf:1: KSM_NPAGES_MIN:", 28) == 0);
+                EXPECT(strncmp(report.errors[1], "test.conf:2: KSM_THRES_COEF:", 28) == 0);
+        }
+        config_report_clear(&report);
+}
+
 static void config_pidfile_ignored(void) {
         struct config_report report = { 0 };
         struct config config;
@@ -262,6 +287,8 @@ int main(void) {
         RUN_TEST(config_all_errors_with_lines);
         RUN_TEST(config_min_above_max);
         RUN_TEST(config_hash_inside_word);
+        RUN_TEST(config_byte_order_mark);
+        RUN_TEST(config_errors_in_line_order);
         RUN_TEST(config_pidfile_ignored);
         RUN_TEST(config_load_missing_file);
         RUN_TEST(config_diff_reports_changes);

@@ -130,8 +130,8 @@ static void ksm_read_state_from_files(void) {
         EXPECT_INT(state.sleep_ms, 20);
         EXPECT(!state.advisor_scan_time);
         EXPECT_INT(state.pages_sharing, 4242);
-        EXPECT_INT(state.pages_shared, -1);     /* missing counter */
-        EXPECT_INT(state.general_profit_bytes, -1);
+        EXPECT(state.pages_shared == KSM_COUNTER_UNKNOWN);     /* missing counter */
+        EXPECT(state.general_profit_bytes == KSM_COUNTER_UNKNOWN);
 
         write_file("advisor_mode", "none [scan-time]\n");
         EXPECT_INT(ksm_read_state(&ksm, &state, &file), 0);
