@@ -7,6 +7,8 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
 
 #include <ini.h>
 
@@ -147,15 +149,20 @@ static void add_warning(struct config_report *report, const char *format, ...) {
 /* State shared by the line reader and the key handler while inih parses one
  * file. inih calls the handler right after it reads a line, so line_number is
  * the line of the key being handled. */
+/* Lines are read into a fixed buffer, so that a file without newlines
+ * cannot make the parser allocate without bound. inih's own limit, passed to
+ * read_line(), is smaller still. */
+#define LINE_BUFFER_SIZE 1024
+
 struct parse_state {
         FILE *stream;
         const char *path;
         unsigned line_number;
-        char *line;
-        size_t line_size;
+        char line[LINE_BUFFER_SIZE];
         bool read_failed;
         struct config config;
         unsigned key_lines[N_CONFIG_KEYS];      /* 0 when the key is not in the file */
+        bool key_invalid[N_CONFIG_KEYS];        /* the key's last value had an error */
         struct config_report *report;
 };
 
@@ -188,13 +195,28 @@ static void strip_comment(char *line) {
                 line[--length] = '\0';
 }
 
+/* Checks that text up to equals is a shell variable name, blanks around it allowed. */
+static bool is_key_name(const char *text, const char *equals) {
+        const char *end = equals;
+
+        while (end > text && (end[-1] == ' ' || end[-1] == '\t'))
+                end--;
+        if (end == text || !(isalpha((unsigned char) text[0]) || text[0] == '_'))
+                return false;
+        for (const char *p = text; p < end; p++)
+                if (!isalnum((unsigned char) *p) && *p != '_')
+                        return false;
+        return true;
+}
+
 /* Reports what inih would misread or silently accept, and turns such lines
  * into blank ones so that each error is reported once, here. */
 static bool line_is_acceptable(struct parse_state *state, const char *text, size_t max_length) {
         const char *equals = strchr(text, '=');
+        const char *semicolon;
 
         if (strlen(text) > max_length) {
-                add_error(state->report, "%s:%u: line too long (allowed: at most %zu characters)",
+                add_error(state->report, "%s:%u: line too long (allowed: at most %zu characters before any comment)",
                           state->path, state->line_number, max_length);
                 return false;
         }
@@ -208,31 +230,66 @@ static bool line_is_acceptable(struct parse_state *state, const char *text, size
                           state->path, state->line_number);
                 return false;
         }
-        if (!equals || equals == text) {
+        if (!equals || !is_key_name(text, equals)) {
                 add_error(state->report, "%s:%u: malformed line: expected KEY=VALUE",
                           state->path, state->line_number);
                 return false;
         }
+        /* inih would cut the value at a ';' after a blank, even inside quotes. */
+        for (semicolon = strchr(equals, ';'); semicolon; semicolon = strchr(semicolon + 1, ';'))
+                if (semicolon[-1] == ' ' || semicolon[-1] == '\t') {
+                        add_error(state->report, "%s:%u: shell commands are not supported: remove the text from \";\" on "
+                                  "(allowed: KEY=VALUE lines, with # comments)", state->path, state->line_number);
+                        return false;
+                }
         return true;
+}
+
+/* Reads one line into state->line without its line break. Returns 1, 0 at
+ * the end of the file, or -E2BIG for a line longer than the buffer, which is
+ * read to its end and dropped. */
+static int read_bounded_line(struct parse_state *state) {
+        size_t length;
+        int c;
+
+        errno = 0;
+        if (!fgets(state->line, sizeof(state->line), state->stream)) {
+                if (ferror(state->stream))
+                        state->read_failed = true;
+                return 0;
+        }
+        state->line_number++;
+
+        length = strlen(state->line);
+        if (length == sizeof(state->line) - 1 && state->line[length - 1] != '\n') {
+                while ((c = fgetc(state->stream)) != EOF && c != '\n')
+                        ;
+                if (ferror(state->stream))
+                        state->read_failed = true;
+                return -E2BIG;
+        }
+
+        while (length > 0 && (state->line[length - 1] == '\n' || state->line[length - 1] == '\r'))
+                state->line[--length] = '\0';
+        return 1;
 }
 
 /* The fgets()-style reader inih calls for each line. */
 static char *read_line(char *buffer, int buffer_size, void *userdata) {
         struct parse_state *state = userdata;
-        ssize_t length;
+        size_t max_length = (size_t) buffer_size - 3;   /* room for "\r\n\0", as inih counts */
         char *text;
+        int r;
 
-        errno = 0;
-        length = getline(&state->line, &state->line_size, state->stream);
-        if (length < 0) {
-                if (errno != 0)
-                        state->read_failed = true;
+        r = read_bounded_line(state);
+        if (r == 0 || state->read_failed)
                 return NULL;
+        if (r == -E2BIG) {
+                add_error(state->report, "%s:%u: line too long (allowed: at most %zu characters before any comment)",
+                          state->path, state->line_number, max_length);
+                snprintf(buffer, (size_t) buffer_size, "\n");
+                return buffer;
         }
-        state->line_number++;
-
-        while (length > 0 && (state->line[length - 1] == '\n' || state->line[length - 1] == '\r'))
-                state->line[--length] = '\0';
 
         /* Editors on other systems may start the file with a UTF-8 byte order mark. */
         text = state->line;
@@ -242,12 +299,12 @@ static char *read_line(char *buffer, int buffer_size, void *userdata) {
         /* Leading blanks would make inih take the line as the continuation
          * of the previous value. */
         text = skip_blanks(text);
-        if (text[0] != '#' && text[0] != ';')
-                strip_comment(text);
-        else
+        if (text[0] == '#')
                 text[0] = '\0';
+        else
+                strip_comment(text);
 
-        if (text[0] != '\0' && !line_is_acceptable(state, text, (size_t) buffer_size - 3))
+        if (text[0] != '\0' && !line_is_acceptable(state, text, max_length))
                 text[0] = '\0';
 
         snprintf(buffer, (size_t) buffer_size, "%s\n", text);
@@ -268,33 +325,78 @@ static const char *unquote(const char *value, char *buffer, size_t buffer_size) 
         return value;
 }
 
-static void check_integer(struct parse_state *state, const struct config_key *key, const char *value) {
+/* An empty value means the default, as ${KEY:-default} did in the shell
+ * version. Returns whether the value is valid. */
+static bool check_integer(struct parse_state *state, const struct config_key *key, const char *value) {
+        const char *digits = value[0] == '-' ? value + 1 : value;
         int64_t number;
         int r;
+
+        if (value[0] == '\0') {
+                *integer_field(&state->config, key) = key->default_value;
+                return true;
+        }
+
+        /* Shell arithmetic read 010 as octal 8, so such a value is ambiguous. */
+        if (digits[0] == '0' && isdigit((unsigned char) digits[1])) {
+                add_error(state->report, "%s:%u: %s: invalid value \"%s\": leading zero, which the shell ksmtuned "
+                          "read as octal (allowed: %" PRId64 " to %" PRId64 " %s, in decimal)",
+                          state->path, state->line_number, key->name, value, key->min, key->max, key->unit);
+                return false;
+        }
 
         r = parse_int64(value, &number);
         if (r == 0 && number >= key->min && number <= key->max) {
                 *integer_field(&state->config, key) = number;
-                return;
+                return true;
         }
 
         add_error(state->report, "%s:%u: %s: invalid value \"%s\": %s (allowed: %" PRId64 " to %" PRId64 " %s)",
                   state->path, state->line_number, key->name, value,
                   r == -EINVAL ? "not a whole number" : "out of range",
                   key->min, key->max, key->unit);
+        return false;
 }
 
-static void check_path(struct parse_state *state, const struct config_key *key, const char *value) {
-        char *field = path_field(&state->config, key);
+static bool check_boolean(struct parse_state *state, const struct config_key *key, const char *value) {
+        bool flag;
 
-        if (value[0] != '\0' && value[0] != '/')
+        if (parse_boolean(value, &flag) < 0) {
+                add_error(state->report, "%s:%u: %s: invalid value \"%s\": not a boolean "
+                          "(allowed: 1, yes, y, true, on, or 0, no, n, false, off, or empty for off)",
+                          state->path, state->line_number, key->name, value);
+                return false;
+        }
+        *boolean_field(&state->config, key) = flag;
+        return true;
+}
+
+/* read_line() keeps lines far shorter than PATH_MAX, so a path always fits. */
+static bool check_path(struct parse_state *state, const struct config_key *key, const char *value) {
+        if (value[0] != '\0' && value[0] != '/') {
                 add_error(state->report, "%s:%u: %s: invalid value \"%s\": not an absolute path (allowed: a path starting with /, or empty)",
                           state->path, state->line_number, key->name, value);
-        else if (strlen(value) >= PATH_MAX)
-                add_error(state->report, "%s:%u: %s: path too long (allowed: at most %d characters)",
-                          state->path, state->line_number, key->name, PATH_MAX - 1);
-        else
-                strcpy(field, value);
+                return false;
+        }
+        snprintf(path_field(&state->config, key), PATH_MAX, "%s", value);
+        return true;
+}
+
+static void report_unknown_key(struct parse_state *state, const char *name) {
+        char names[512] = "";
+
+        for (size_t i = 0; i < N_CONFIG_KEYS; i++) {
+                /* A key in the wrong case is a likely typo: name the right one. */
+                if (strcasecmp(config_keys[i].name, name) == 0) {
+                        add_error(state->report, "%s:%u: %s: unknown key; keys are upper case: did you mean %s?",
+                                  state->path, state->line_number, name, config_keys[i].name);
+                        return;
+                }
+                if (i > 0)
+                        strcat(names, ", ");
+                strcat(names, config_keys[i].name);
+        }
+        add_error(state->report, "%s:%u: %s: unknown key (allowed: %s)", state->path, state->line_number, name, names);
 }
 
 static int handle_key(void *userdata, const char *section, const char *name, const char *raw_value) {
@@ -302,20 +404,12 @@ static int handle_key(void *userdata, const char *section, const char *name, con
         const struct config_key *key = find_key(name);
         char buffer[PATH_MAX];
         const char *value;
-        bool flag;
+        bool valid = true;
 
         (void) section;  /* read_line() rejects section headers */
 
         if (!key) {
-                char names[512] = "";
-
-                for (size_t i = 0; i < N_CONFIG_KEYS; i++) {
-                        if (i > 0)
-                                strcat(names, ", ");
-                        strcat(names, config_keys[i].name);
-                }
-                add_error(state->report, "%s:%u: %s: unknown key (allowed: %s)",
-                          state->path, state->line_number, name, names);
+                report_unknown_key(state, name);
                 return 1;
         }
         state->key_lines[key - config_keys] = state->line_number;
@@ -324,27 +418,25 @@ static int handle_key(void *userdata, const char *section, const char *name, con
         if (strpbrk(value, "$`")) {
                 add_error(state->report, "%s:%u: %s: invalid value \"%s\": shell expansion is not supported (allowed: a literal value)",
                           state->path, state->line_number, key->name, value);
+                state->key_invalid[key - config_keys] = true;
                 return 1;
         }
 
         switch (key->type) {
         case CONFIG_INTEGER:
-                check_integer(state, key, value);
+                valid = check_integer(state, key, value);
                 break;
         case CONFIG_BOOLEAN:
-                if (parse_boolean(value, &flag) < 0)
-                        add_error(state->report, "%s:%u: %s: invalid value \"%s\": not a boolean (allowed: 1, yes, true, on, 0, no, false, off)",
-                                  state->path, state->line_number, key->name, value);
-                else
-                        *boolean_field(&state->config, key) = flag;
+                valid = check_boolean(state, key, value);
                 break;
         case CONFIG_PATH:
-                check_path(state, key, value);
+                valid = check_path(state, key, value);
                 break;
         case CONFIG_IGNORED:
                 add_warning(state->report, "%s:%u: %s: ignored: %s", state->path, state->line_number, key->name, key->unit);
                 break;
         }
+        state->key_invalid[key - config_keys] = !valid;
         return 1;
 }
 
@@ -352,23 +444,31 @@ static unsigned key_line(const struct parse_state *state, const char *name) {
         return state->key_lines[find_key(name) - config_keys];
 }
 
+static bool key_invalid(const struct parse_state *state, const char *name) {
+        return state->key_invalid[find_key(name) - config_keys];
+}
+
 /* Checks what no single key can: the bounds of pages_to_scan must not cross.
- * The error names the later of the two lines, where the conflict arises. */
+ * The error names the later of the two lines, where the conflict arises, and
+ * is left out when either value is invalid already. */
 static void check_consistency(struct parse_state *state) {
         unsigned min_line = key_line(state, "KSM_NPAGES_MIN");
         unsigned max_line = key_line(state, "KSM_NPAGES_MAX");
 
-        if (state->config.npages_min <= state->config.npages_max)
+        if (state->config.npages_min <= state->config.npages_max ||
+            key_invalid(state, "KSM_NPAGES_MIN") || key_invalid(state, "KSM_NPAGES_MAX"))
                 return;
 
         if (min_line > max_line)
-                add_error(state->report, "%s:%u: KSM_NPAGES_MIN: %" PRId64 " is greater than KSM_NPAGES_MAX %" PRId64
+                add_error(state->report, "%s:%u: KSM_NPAGES_MIN: %" PRId64 " is greater than KSM_NPAGES_MAX %" PRId64 "%s"
                           " (allowed: at most KSM_NPAGES_MAX)",
-                          state->path, min_line, state->config.npages_min, state->config.npages_max);
+                          state->path, min_line, state->config.npages_min, state->config.npages_max,
+                          max_line == 0 ? ", its default; set KSM_NPAGES_MAX too" : "");
         else
-                add_error(state->report, "%s:%u: KSM_NPAGES_MAX: %" PRId64 " is less than KSM_NPAGES_MIN %" PRId64
+                add_error(state->report, "%s:%u: KSM_NPAGES_MAX: %" PRId64 " is less than KSM_NPAGES_MIN %" PRId64 "%s"
                           " (allowed: at least KSM_NPAGES_MIN)",
-                          state->path, max_line, state->config.npages_max, state->config.npages_min);
+                          state->path, max_line, state->config.npages_max, state->config.npages_min,
+                          min_line == 0 ? ", its default; set KSM_NPAGES_MIN too" : "");
 }
 
 /* The line number of an error "PATH:LINE: ...", or 0 for one without a line. */
@@ -406,7 +506,6 @@ int config_parse(FILE *stream, const char *path, struct config *ret, struct conf
         config_set_defaults(&state.config);
 
         r = ini_parse_stream(read_line, &state, handle_key, &state);
-        free(state.line);
 
         if (state.read_failed) {
                 add_error(report, "%s:%u: read failed: %s", path, state.line_number + 1, strerror(errno));
@@ -432,6 +531,16 @@ int config_load(const char *path, bool missing_ok, struct config *ret, struct co
         int r;
 
         stream = fopen(path, "re");
+        if (stream) {
+                struct stat st;
+
+                /* fopen() opens a directory, whose first read then fails. */
+                if (fstat(fileno(stream), &st) == 0 && S_ISDIR(st.st_mode)) {
+                        fclose(stream);
+                        stream = NULL;
+                        errno = EISDIR;
+                }
+        }
         if (!stream) {
                 r = -errno;
                 if (r == -ENOENT && missing_ok) {

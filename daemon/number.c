@@ -28,8 +28,8 @@ int parse_int64(const char *text, int64_t *ret) {
 }
 
 int parse_boolean(const char *text, bool *ret) {
-        static const char *const true_words[] = { "1", "yes", "true", "on" };
-        static const char *const false_words[] = { "", "0", "no", "false", "off" };
+        static const char *const true_words[] = { "1", "yes", "y", "true", "on" };
+        static const char *const false_words[] = { "", "0", "no", "n", "false", "off" };
 
         for (size_t i = 0; i < sizeof(true_words) / sizeof(true_words[0]); i++)
                 if (strcasecmp(text, true_words[i]) == 0) {

@@ -9,7 +9,7 @@
  * does not fit in 64 bits. */
 int parse_int64(const char *text, int64_t *ret);
 
-/* Parses 1/yes/true/on and 0/no/false/off (case-insensitive); the empty
+/* Parses 1/yes/y/true/on and 0/no/n/false/off (case-insensitive); the empty
  * string is false. Returns 0 or -EINVAL. */
 int parse_boolean(const char *text, bool *ret);
 

@@ -137,7 +137,7 @@ static void config_all_errors_with_lines(void) {
                  "KSM_THRES_COEF=20.5\n"                /* 1 */
                  "KSM_NPAGES_BOOST=12abc\n"             /* 2 */
                  "KSM_MONITOR_INTERVAL=0\n"             /* 3 */
-                 "KSM_SLEEP_MSEC=\n"                    /* 4 */
+                 "KSM_SLEEP_MSEC=010\n"                 /* 4 */
                  "NO_SUCH_KEY=1\n"                      /* 5 */
                  "[section]\n"                          /* 6 */
                  "just words\n"                         /* 7 */
@@ -160,15 +160,16 @@ static void config_all_errors_with_lines(void) {
         EXPECT(has_line(&report, "test.conf:1: KSM_THRES_COEF: invalid value \"20.5\": not a whole number (allowed: 0 to 100 percent of MemTotal)"));
         EXPECT(has_line(&report, "test.conf:2: KSM_NPAGES_BOOST: invalid value \"12abc\": not a whole number (allowed: 0 to 1000000 pages)"));
         EXPECT(has_line(&report, "test.conf:3: KSM_MONITOR_INTERVAL: invalid value \"0\": out of range (allowed: 1 to 86400 seconds)"));
-        EXPECT(has_line(&report, "test.conf:4: KSM_SLEEP_MSEC: invalid value \"\": not a whole number (allowed: 1 to 60000 milliseconds per 16 GiB of RAM)"));
+        EXPECT(has_line(&report, "test.conf:4: KSM_SLEEP_MSEC: invalid value \"010\": leading zero, which the shell ksmtuned read as octal "
+                                 "(allowed: 1 to 60000 milliseconds per 16 GiB of RAM, in decimal)"));
         EXPECT(has_line(&report, "test.conf:5: NO_SUCH_KEY: unknown key (allowed: KSM_MONITOR_INTERVAL, KSM_SLEEP_MSEC, KSM_NPAGES_BOOST, "
                                  "KSM_NPAGES_DECAY, KSM_NPAGES_MIN, KSM_NPAGES_MAX, KSM_THRES_COEF, KSM_THRES_CONST, DEBUG, LOGFILE, PIDFILE)"));
         EXPECT(has_line(&report, "test.conf:6: sections are not supported (allowed: KEY=VALUE lines)"));
         EXPECT(has_line(&report, "test.conf:7: malformed line: expected KEY=VALUE"));
         EXPECT(has_line(&report, "test.conf:8: LOGFILE: invalid value \"$HOME/ksm.log\": shell expansion is not supported (allowed: a literal value)"));
         EXPECT(has_line(&report, "test.conf:9: shell commands are not supported: remove \"export\" (allowed: KEY=VALUE lines)"));
-        EXPECT(has_line(&report, "test.conf:10: line too long (allowed: at most 197 characters)"));
-        EXPECT(has_line(&report, "test.conf:11: DEBUG: invalid value \"maybe\": not a boolean (allowed: 1, yes, true, on, 0, no, false, off)"));
+        EXPECT(has_line(&report, "test.conf:10: line too long (allowed: at most 197 characters before any comment)"));
+        EXPECT(has_line(&report, "test.conf:11: DEBUG: invalid value \"maybe\": not a boolean (allowed: 1, yes, y, true, on, or 0, no, n, false, off, or empty for off)"));
         EXPECT(has_line(&report, "test.conf:12: LOGFILE: invalid value \"relative.log\": not an absolute path (allowed: a path starting with /, or empty)"));
         EXPECT(has_line(&report, "test.conf:13: KSM_NPAGES_DECAY: invalid value \"50\": out of range (allowed: -1000000 to 0 pages)"));
         EXPECT(has_line(&report, "test.conf:14: KSM_THRES_CONST: invalid value \"99999999999999999999\": out of range (allowed: 0 to 1099511627776 KiB)"));
@@ -187,7 +188,7 @@ static void config_min_above_max(void) {
         config_report_clear(&report);
 
         EXPECT_INT(parse_text("KSM_NPAGES_MIN=2000\n", &config, &report), -EINVAL);
-        EXPECT(has_line(&report, "test.conf:1: KSM_NPAGES_MIN: 2000 is greater than KSM_NPAGES_MAX 1250 (allowed: at most KSM_NPAGES_MAX)"));
+        EXPECT(has_line(&report, "test.conf:1: KSM_NPAGES_MIN: 2000 is greater than KSM_NPAGES_MAX 1250, its default; set KSM_NPAGES_MAX too (allowed: at most KSM_NPAGES_MAX)"));
         config_report_clear(&report);
 
         EXPECT_INT(parse_text("KSM_NPAGES_MIN=100\nKSM_NPAGES_MAX=50\n", &config, &report), -EINVAL);
@@ -227,6 +228,89 @@ static void config_errors_in_line_order(void) {
                 EXPECT(strncmp(report.errors[0], "test.conf:1: KSM_NPAGES_MIN:", 28) == 0);
                 EXPECT(strncmp(report.errors[1], "test.conf:2: KSM_THRES_COEF:", 28) == 0);
         }
+        config_report_clear(&report);
+}
+
+/* An empty number means the default, as ${KEY:-default} did in shell. */
+static void config_empty_number_is_default(void) {
+        struct config_report report = { 0 };
+        struct config config;
+
+        EXPECT_INT(parse_text("KSM_SLEEP_MSEC=\nKSM_NPAGES_MAX=\"\"\n", &config, &report), 0);
+        EXPECT_INT(report.n_errors, 0);
+        EXPECT_INT(config.sleep_ms_per_16gib, 10);
+        EXPECT_INT(config.npages_max, 1250);
+}
+
+/* inih splits on ':' and cuts at " ;"; neither may change a value silently. */
+static void config_rejects_inih_syntax(void) {
+        struct config_report report = { 0 };
+        struct config config;
+
+        EXPECT_INT(parse_text("LOGFILE:/tmp/x=1\nDEBUG:yes\nLOGFILE=\"/tmp/a ;b\"\nKSM_THRES_COEF=25 ;x\n;comment\n",
+                              &config, &report), -EINVAL);
+        EXPECT(has_line(&report, "test.conf:1: malformed line: expected KEY=VALUE"));
+        EXPECT(has_line(&report, "test.conf:2: malformed line: expected KEY=VALUE"));
+        EXPECT(has_line(&report, "test.conf:3: shell commands are not supported: remove the text from \";\" on "
+                                 "(allowed: KEY=VALUE lines, with # comments)"));
+        EXPECT(has_line(&report, "test.conf:4: shell commands are not supported: remove the text from \";\" on "
+                                 "(allowed: KEY=VALUE lines, with # comments)"));
+        EXPECT(has_line(&report, "test.conf:5: malformed line: expected KEY=VALUE"));
+        EXPECT_INT(report.n_errors, 5);
+        config_report_clear(&report);
+
+        /* A ';' glued to the text is part of the value and reaches the checks. */
+        EXPECT_INT(parse_text("LOGFILE=/tmp/a;b\nKEY_WITH BLANK=1\n", &config, &report), -EINVAL);
+        EXPECT(has_line(&report, "test.conf:2: malformed line: expected KEY=VALUE"));
+        EXPECT_INT(report.n_errors, 1);
+        config_report_clear(&report);
+}
+
+/* The MIN/MAX check does not compare against a value already rejected. */
+static void config_no_second_error(void) {
+        struct config_report report = { 0 };
+        struct config config;
+
+        EXPECT_INT(parse_text("KSM_NPAGES_MIN=2000\nKSM_NPAGES_MAX=abc\n", &config, &report), -EINVAL);
+        EXPECT_INT(report.n_errors, 1);
+        EXPECT(has_line(&report, "test.conf:2: KSM_NPAGES_MAX: invalid value \"abc\": not a whole number (allowed: 1 to 1000000 pages)"));
+        config_report_clear(&report);
+}
+
+static void config_lowercase_key_hint(void) {
+        struct config_report report = { 0 };
+        struct config config;
+
+        EXPECT_INT(parse_text("ksm_npages_max=100\n", &config, &report), -EINVAL);
+        EXPECT(has_line(&report, "test.conf:1: ksm_npages_max: unknown key; keys are upper case: did you mean KSM_NPAGES_MAX?"));
+        config_report_clear(&report);
+}
+
+/* A file of one endless line is rejected without reading it into memory. */
+static void config_endless_line(void) {
+        struct config_report report = { 0 };
+        struct config config;
+        size_t size = 1 << 20;
+        char *text = malloc(size + 1);
+
+        if (!text)
+                abort();
+        memset(text, 'x', size);
+        text[size] = '\0';
+        memcpy(text, "KSM_NPAGES_MAX=", 15);
+        EXPECT_INT(parse_text(text, &config, &report), -EINVAL);
+        EXPECT_INT(report.n_errors, 1);
+        EXPECT(has_line(&report, "test.conf:1: line too long (allowed: at most 197 characters before any comment)"));
+        config_report_clear(&report);
+        free(text);
+}
+
+static void config_directory_path(void) {
+        struct config_report report = { 0 };
+        struct config config;
+
+        EXPECT_INT(config_load("/tmp", false, &config, &report), -EISDIR);
+        EXPECT(has_line(&report, "/tmp: cannot open: Is a directory"));
         config_report_clear(&report);
 }
 
@@ -289,6 +373,12 @@ int main(void) {
         RUN_TEST(config_hash_inside_word);
         RUN_TEST(config_byte_order_mark);
         RUN_TEST(config_errors_in_line_order);
+        RUN_TEST(config_empty_number_is_default);
+        RUN_TEST(config_rejects_inih_syntax);
+        RUN_TEST(config_no_second_error);
+        RUN_TEST(config_lowercase_key_hint);
+        RUN_TEST(config_endless_line);
+        RUN_TEST(config_directory_path);
         RUN_TEST(config_pidfile_ignored);
         RUN_TEST(config_load_missing_file);
         RUN_TEST(config_diff_reports_changes);
