@@ -5,6 +5,8 @@
 #include <getopt.h>
 #include <stdio.h>
 
+#include <libvirt/libvirt.h>
+
 #ifndef SYSCONFDIR
 #define SYSCONFDIR "/etc"
 #endif
@@ -25,7 +27,7 @@ static void print_help(const char *program) {
                "  -c, --config=FILE      read settings from FILE (default: %s)\n"
                "  -1, --once             run one tuning cycle, then exit\n"
                "  -n, --dry-run          decide and log, but write nothing to %s\n"
-               "  -t, --check-config     check the config file and exit\n"
+               "  -t, --check-config     check the config file and exit; with -d, print every setting\n"
                "  -d, --debug            log every cycle at debug level\n"
                "  -f, --foreground       accepted for compatibility: ksmtuned never forks\n"
                "      --log-target=TARGET  auto, journal or console (default: auto)\n"
@@ -35,6 +37,17 @@ static void print_help(const char *program) {
                "Signals: SIGHUP reloads the config and retunes, SIGUSR1 retunes now,\n"
                "SIGTERM and SIGINT stop. See ksmtuned(8) and ksmtuned.conf(5).\n",
                program, DEFAULT_CONFIG_PATH, "/sys/kernel/mm/ksm");
+}
+
+/* Prints the version and that of the libvirt library in use, which decides
+ * the guest events available. */
+static void print_version(void) {
+        unsigned long libvirt_version = 0;
+
+        printf("ksmtuned %s\n", VERSION);
+        if (virGetVersion(&libvirt_version, NULL, NULL) == 0)
+                printf("libvirt %lu.%lu.%lu\n", libvirt_version / 1000000, libvirt_version / 1000 % 1000,
+                       libvirt_version % 1000);
 }
 
 int cli_parse(int argc, char **argv, struct options *ret) {
@@ -61,6 +74,10 @@ int cli_parse(int argc, char **argv, struct options *ret) {
         while ((c = getopt_long(argc, argv, "c:1ntdfhV", long_options, NULL)) >= 0) {
                 switch (c) {
                 case 'c':
+                        if (optarg[0] == '\0') {
+                                fprintf(stderr, "%s: --config needs a file name\n", program);
+                                return -EINVAL;
+                        }
                         options.config_path = optarg;
                         options.config_path_given = true;
                         break;
@@ -89,7 +106,7 @@ int cli_parse(int argc, char **argv, struct options *ret) {
                         print_help(program);
                         return 0;
                 case 'V':
-                        printf("ksmtuned %s\n", VERSION);
+                        print_version();
                         return 0;
                 default:
                         /* getopt_long() has printed what is wrong. */

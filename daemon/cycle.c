@@ -40,18 +40,26 @@ static bool decision_changed(const struct decision *a, const struct decision *b)
         return a->run && (a->npages != b->npages || a->sleep_ms != b->sleep_ms);
 }
 
+/* Whether this cycle's decision reaches the kernel. */
+static bool writes_possible(const struct context *ctx) {
+        return !ctx->options.dry_run && ctx->ksm.write_error == 0;
+}
+
 /* The verb of an info message, from what the decision changes. */
 static const char *decision_verb(const struct context *ctx, const struct decision *d, const struct ksm_state *state) {
         bool was_running = ctx->have_decision ? ctx->last_decision.run : state->run == 1;
+        bool applied = writes_possible(ctx);
 
         if (d->run && !was_running)
-                return "Starting KSM";
+                return applied ? "Starting KSM" : "Would start KSM";
+        if (!d->run && was_running)
+                return applied ? "Stopping KSM" : "Would stop KSM";
         if (!d->run)
-                return was_running ? "Stopping KSM" : "KSM stays stopped";
+                return "KSM stays stopped";
         if (ctx->have_decision && d->npages > ctx->last_decision.npages)
-                return "Speeding up KSM";
+                return applied ? "Speeding up KSM" : "Would speed up KSM";
         if (ctx->have_decision && d->npages < ctx->last_decision.npages)
-                return "Slowing down KSM";
+                return applied ? "Slowing down KSM" : "Would slow down KSM";
         return "KSM keeps running";
 }
 
@@ -101,6 +109,8 @@ static void log_decision(struct context *ctx, int level, const struct decision *
                          pages_to_scan, state->advisor_scan_time ? " (set by the kernel's advisor)" : "", d->sleep_ms);
         if (ctx->options.dry_run)
                 suffix = "; dry run, nothing written";
+        else if (ctx->ksm.write_error < 0)
+                suffix = "; not written: the KSM files are read-only";
 
         if (level == LOG_DEBUG)
                 log_fields(&ctx->log, level, 0, field_pointers, n_fields,
@@ -196,7 +206,6 @@ static int64_t state_value(const struct ksm_state *state, const char *file) {
 
 static int apply_decision(struct context *ctx, const struct decision *d, const struct ksm_state *state, bool decision_is_new) {
         struct ksm_plan plan;
-        int result = 0;
 
         ksm_plan_writes(d, state, &plan);
         if (ctx->options.dry_run) {
@@ -205,23 +214,19 @@ static int apply_decision(struct context *ctx, const struct decision *d, const s
                                     plan.writes[i].value, ctx->ksm.path, plan.writes[i].file);
                 return 0;
         }
-        if (ctx->ksm.write_error < 0) {
-                note_write_error(ctx, "run", ctx->ksm.write_error);
-                return 0;
+        if (plan.count > 0 && ctx->ksm.write_error < 0) {
+                note_write_error(ctx, plan.writes[0].file, ctx->ksm.write_error);
+                return ctx->ksm.write_error;
         }
 
         for (size_t i = 0; i < plan.count; i++) {
                 int r = apply_write(ctx, &plan.writes[i], state_value(state, plan.writes[i].file), decision_is_new);
 
-                if (r < 0 && result == 0)
-                        result = r;
                 /* Starting KSM with a setting that failed would run it unlike decided. */
-                if (r < 0 && ctx->ksm.write_error == 0)
-                        break;
-                if (ctx->ksm.write_error < 0)
-                        return 0;
+                if (r < 0)
+                        return r;
         }
-        return result;
+        return 0;
 }
 
 int cycle_run(struct context *ctx) {
@@ -234,7 +239,6 @@ int cycle_run(struct context *ctx) {
         int r;
 
         ctx->cycles++;
-        ctx->cycle_error[0] = '\0';
 
         r = meminfo_read(ctx->meminfo, &memory);
         if (r < 0)
@@ -267,6 +271,10 @@ int cycle_run(struct context *ctx) {
                 log_decision(ctx, LOG_INFO, &d, &state);
 
         r = apply_decision(ctx, &d, &state, is_new);
+        if (r == 0 && ctx->cycle_error[0] != '\0') {
+                log_message(&ctx->log, LOG_NOTICE, "Tuning cycles succeed again; the last failure was: %s", ctx->cycle_error);
+                ctx->cycle_error[0] = '\0';
+        }
 
         ctx->last_decision = d;
         ctx->have_decision = true;

@@ -11,11 +11,16 @@
 #include <time.h>
 #include <unistd.h>
 
+/* Every message would carry this file's location; it tells the reader nothing. */
+#define SD_JOURNAL_SUPPRESS_LOCATION
 #include <systemd/sd-journal.h>
 
 #include "logfile.h"
 
 #define MAX_FIELDS 16
+
+/* Where journald receives the native protocol, fixed in libsystemd. */
+#define JOURNAL_SOCKET_PATH "/run/systemd/journal/socket"
 
 static const char *level_name(int level) {
         switch (level) {
@@ -62,9 +67,20 @@ static bool stderr_is_journal(void) {
 }
 
 void log_init(struct logger *log, enum log_target target, bool debug) {
+        bool journal_missing;
+
         log->journal = target == LOG_TARGET_JOURNAL || (target == LOG_TARGET_AUTO && stderr_is_journal());
         log->file_fd = -1;
         log_set_debug(log, debug);
+
+        /* sd_journal_send() succeeds with no journal listening, so check
+         * first: messages that nobody receives would hide a fatal error. */
+        journal_missing = log->journal && access(JOURNAL_SOCKET_PATH, F_OK) < 0;
+        if (journal_missing) {
+                log->journal = false;
+                log_message(log, LOG_WARNING, "%s not found: journald is not running; logging to standard error",
+                            JOURNAL_SOCKET_PATH);
+        }
 }
 
 void log_set_debug(struct logger *log, bool debug) {

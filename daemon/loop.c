@@ -12,8 +12,15 @@
 
 #define USEC_PER_SEC UINT64_C(1000000)
 
-/* Cycles may run up to a second late, so that the kernel can batch wake-ups. */
-#define TIMER_ACCURACY_USEC USEC_PER_SEC
+/* Cycles may run up to a tenth of the interval late, at most a second, so
+ * that wake-ups can be batched. */
+#define TIMER_ACCURACY_MAX_USEC USEC_PER_SEC
+
+static uint64_t timer_accuracy_usec(const struct context *ctx) {
+        uint64_t tenth = (uint64_t) ctx->config.monitor_interval_s * USEC_PER_SEC / 10;
+
+        return tenth < TIMER_ACCURACY_MAX_USEC ? tenth : TIMER_ACCURACY_MAX_USEC;
+}
 
 static void notify_status(struct context *ctx) {
         char status[256];
@@ -23,18 +30,30 @@ static void notify_status(struct context *ctx) {
 }
 
 /* Runs a cycle now, notifies systemd, and schedules the next one a full
- * interval later. */
-static void run_cycle(struct context *ctx) {
+ * interval after base_usec (CLOCK_MONOTONIC): the time the timer was due,
+ * so that cycles do not drift, or now for a cycle on a signal. */
+static void run_cycle(struct context *ctx, uint64_t base_usec) {
+        uint64_t now_usec, next_usec;
         int r;
 
-        r = cycle_run(ctx);
-        if (r >= 0 && !ctx->ready) {
+        /* A cycle that decided but could not write, to read-only KSM files,
+         * still monitors as documented, so it counts as started. */
+        (void) cycle_run(ctx);
+        if (ctx->have_decision && !ctx->ready) {
                 ctx->ready = true;
                 (void) sd_notify(false, "READY=1");
         }
         notify_status(ctx);
 
-        r = sd_event_source_set_time_relative(ctx->timer, (uint64_t) ctx->config.monitor_interval_s * USEC_PER_SEC);
+        /* After a suspend the due time may have passed: then a full interval from now. */
+        next_usec = base_usec + (uint64_t) ctx->config.monitor_interval_s * USEC_PER_SEC;
+        now_usec = now_monotonic_usec();
+        if (next_usec <= now_usec)
+                next_usec = now_usec + (uint64_t) ctx->config.monitor_interval_s * USEC_PER_SEC;
+
+        r = sd_event_source_set_time(ctx->timer, next_usec);
+        if (r >= 0)
+                r = sd_event_source_set_time_accuracy(ctx->timer, timer_accuracy_usec(ctx));
         if (r >= 0)
                 r = sd_event_source_set_enabled(ctx->timer, SD_EVENT_ONESHOT);
         if (r < 0) {
@@ -45,8 +64,7 @@ static void run_cycle(struct context *ctx) {
 
 static int on_timer(sd_event_source *source, uint64_t usec, void *userdata) {
         (void) source;
-        (void) usec;
-        run_cycle(userdata);
+        run_cycle(userdata, usec);
         return 0;
 }
 
@@ -89,7 +107,7 @@ int context_load_config(struct context *ctx, bool reload) {
         if (r < 0)
                 log_errno(&ctx->log, LOG_WARNING, r, "Cannot open LOGFILE %s: %s; ignoring, messages go only to the %s",
                           config.logfile, r == -ELOOP ? "a symbolic link is in the path" :
-                          r == -EPERM ? "not a regular file of this user with one link" : strerror(-r),
+                          r == -EPERM || r == -ENXIO ? "not a regular file of this user with one link" : strerror(-r),
                           ctx->log.journal ? "journal" : "console");
         return 0;
 }
@@ -102,7 +120,7 @@ static int on_signal(sd_event_source *source, const struct signalfd_siginfo *inf
         switch (info->ssi_signo) {
         case SIGUSR1:
                 log_message(&ctx->log, LOG_DEBUG, "Retuning now on SIGUSR1");
-                run_cycle(ctx);
+                run_cycle(ctx, now_monotonic_usec());
                 break;
         case SIGHUP:
                 (void) sd_notifyf(false, "RELOADING=1\nSTATUS=Reloading %s\nMONOTONIC_USEC=%" PRIu64,
@@ -110,7 +128,7 @@ static int on_signal(sd_event_source *source, const struct signalfd_siginfo *inf
                 log_message(&ctx->log, LOG_INFO, "Reloading %s on SIGHUP", ctx->options.config_path);
                 (void) context_load_config(ctx, true);
                 (void) sd_notify(false, "READY=1");
-                run_cycle(ctx);
+                run_cycle(ctx, now_monotonic_usec());
                 break;
         default:
                 (void) sd_notify(false, "STOPPING=1\nSTATUS=Stopping");
@@ -144,7 +162,7 @@ static int loop_setup(struct context *ctx) {
                 return log_errno(&ctx->log, LOG_ERR, r, "Setting up the watchdog failed: %s", strerror(-r));
 
         /* The first cycle runs at once. */
-        r = sd_event_add_time_relative(ctx->event, &ctx->timer, CLOCK_MONOTONIC, 0, TIMER_ACCURACY_USEC, on_timer, ctx);
+        r = sd_event_add_time_relative(ctx->event, &ctx->timer, CLOCK_MONOTONIC, 0, timer_accuracy_usec(ctx), on_timer, ctx);
         if (r < 0)
                 return log_errno(&ctx->log, LOG_ERR, r, "Creating the cycle timer failed: %s", strerror(-r));
         return 0;

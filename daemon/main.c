@@ -95,9 +95,14 @@ int main(int argc, char **argv) {
 
         status = context_open(&ctx);
         if (status == EXIT_SUCCESS) {
-                log_message(&ctx.log, LOG_INFO, "ksmtuned %s started: config %s, a cycle every %" PRId64 " s%s",
-                            VERSION, ctx.options.config_path, ctx.config.monitor_interval_s,
-                            ctx.options.dry_run ? ", dry run: nothing will be written" : "");
+                if (ctx.options.once)
+                        log_message(&ctx.log, LOG_INFO, "ksmtuned %s started for one cycle: config %s%s",
+                                    VERSION, ctx.options.config_path,
+                                    ctx.options.dry_run ? ", dry run: nothing will be written" : "");
+                else
+                        log_message(&ctx.log, LOG_INFO, "ksmtuned %s started: config %s, a cycle every %" PRId64 " s%s",
+                                    VERSION, ctx.options.config_path, ctx.config.monitor_interval_s,
+                                    ctx.options.dry_run ? ", dry run: nothing will be written" : "");
                 if (ctx.options.once)
                         status = cycle_run(&ctx) < 0 ? EXIT_RUNTIME_FAILURE : EXIT_SUCCESS;
                 else
