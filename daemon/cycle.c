@@ -162,7 +162,6 @@ static void note_write_error(struct context *ctx, const char *file, int error) {
 /* Writes one planned file. Returns 0 or a negative errno, logged already. */
 static int apply_write(struct context *ctx, const struct ksm_write *w, int64_t old_value, bool decision_is_new) {
         int64_t read_back = 0;
-        const char *file_list;
         int r;
 
         r = ksm_write(&ctx->ksm, w->file, w->value, &read_back);
@@ -172,10 +171,11 @@ static int apply_write(struct context *ctx, const struct ksm_write *w, int64_t o
                 return r;
         }
         if (r == -EINVAL && strcmp(w->file, "pages_to_scan") == 0) {
+                struct ksm_read_failure failure;
                 struct ksm_state state;
 
                 /* The advisor may have been switched on since the state was read. */
-                if (ksm_read_state(&ctx->ksm, &state, &file_list) == 0 && state.advisor_scan_time) {
+                if (ksm_read_state(&ctx->ksm, &state, &failure) == 0 && state.advisor_scan_time) {
                         note_advisor(ctx, true);
                         return 0;
                 }
@@ -234,7 +234,7 @@ int cycle_run(struct context *ctx) {
         struct ksm_state state;
         struct guest_summary summary;
         struct decision d;
-        const char *file = NULL;
+        struct ksm_read_failure failure;
         bool is_new;
         int r;
 
@@ -251,11 +251,14 @@ int cycle_run(struct context *ctx) {
                 return cycle_failed(ctx, &ctx->guest_errors, r,
                                     "Scanning /proc for QEMU guests failed: %s; skipping this cycle", strerror(-r));
 
-        r = ksm_read_state(&ctx->ksm, &state, &file);
-        if (r < 0)
+        r = ksm_read_state(&ctx->ksm, &state, &failure);
+        if (r == -EINVAL || r == -ERANGE)
                 return cycle_failed(ctx, &ctx->ksm_errors, r,
-                                    "Reading %s/%s failed: %s; skipping this cycle",
-                                   ctx->ksm.path, file, r == -EINVAL ? "not a number" : strerror(-r));
+                                    "Reading %s/%s failed: \"%s\" is not a number; skipping this cycle",
+                                    ctx->ksm.path, failure.file, failure.text);
+        if (r < 0)
+                return cycle_failed(ctx, &ctx->ksm_errors, r, "Reading %s/%s failed: %s; skipping this cycle",
+                                    ctx->ksm.path, failure.file, strerror(-r));
 
         summary = (struct guest_summary) { .count = ctx->guests.count, .committed_kib = ctx->guests.committed_kib };
         r = policy_decide(&ctx->config, &memory, &summary, ctx->have_decision ? &ctx->last_decision : NULL, &d);

@@ -74,11 +74,11 @@ static int read_text(const struct ksm *ksm, const char *file, char *buffer, size
         return 0;
 }
 
-static int read_number(const struct ksm *ksm, const char *file, int64_t *ret) {
-        char text[64];
+/* Reads a number; text receives what the file contains. */
+static int read_number(const struct ksm *ksm, const char *file, int64_t *ret, char *text, size_t text_size) {
         int r;
 
-        r = read_text(ksm, file, text, sizeof(text));
+        r = read_text(ksm, file, text, text_size);
         if (r < 0)
                 return r;
         return parse_int64(text, ret);
@@ -101,7 +101,7 @@ static int read_advisor_scan_time(const struct ksm *ksm, bool *ret) {
         return 0;
 }
 
-int ksm_read_state(const struct ksm *ksm, struct ksm_state *ret, const char **ret_file) {
+int ksm_read_state(const struct ksm *ksm, struct ksm_state *ret, struct ksm_read_failure *failure) {
         struct ksm_state state = { 0 };
         const struct {
                 const char *file;
@@ -115,24 +115,25 @@ int ksm_read_state(const struct ksm *ksm, struct ksm_state *ret, const char **re
                 { "pages_sharing", &state.pages_sharing },
                 { "general_profit", &state.general_profit_bytes },
         };
+        char text[64];
         int r;
 
         for (size_t i = 0; i < sizeof(required) / sizeof(required[0]); i++) {
-                r = read_number(ksm, required[i].file, required[i].value);
+                r = read_number(ksm, required[i].file, required[i].value, failure->text, sizeof(failure->text));
                 if (r < 0) {
-                        *ret_file = required[i].file;
+                        failure->file = required[i].file;
                         return r;
                 }
         }
 
         r = read_advisor_scan_time(ksm, &state.advisor_scan_time);
         if (r < 0) {
-                *ret_file = "advisor_mode";
+                failure->file = "advisor_mode";
                 return r;
         }
 
         for (size_t i = 0; i < sizeof(counters) / sizeof(counters[0]); i++)
-                if (read_number(ksm, counters[i].file, counters[i].value) < 0)
+                if (read_number(ksm, counters[i].file, counters[i].value, text, sizeof(text)) < 0)
                         *counters[i].value = KSM_COUNTER_UNKNOWN;
 
         *ret = state;
@@ -162,5 +163,5 @@ int ksm_write(const struct ksm *ksm, const char *file, int64_t value, int64_t *r
         if (r < 0)
                 return r;
 
-        return read_number(ksm, file, ret_read_back);
+        return read_number(ksm, file, ret_read_back, text, sizeof(text));
 }

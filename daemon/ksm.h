@@ -52,10 +52,16 @@ void ksm_plan_writes(const struct decision *decision, const struct ksm_state *st
 int ksm_open(const char *path, struct ksm *ret);
 void ksm_close(struct ksm *ksm);
 
+/* The file a read failed on, and for -EINVAL the text that is not a number. */
+struct ksm_read_failure {
+        const char *file;
+        char text[64];
+};
+
 /* Reads run, pages_to_scan, sleep_millisecs and advisor_mode, which must be
- * valid, and the counters, which may be missing. Returns 0 or a negative errno
- * naming the first file that failed in *ret_file. */
-int ksm_read_state(const struct ksm *ksm, struct ksm_state *ret, const char **ret_file);
+ * valid, and the counters, which may be missing. Returns 0 or a negative
+ * errno, with the first file that failed in *failure. */
+int ksm_read_state(const struct ksm *ksm, struct ksm_state *ret, struct ksm_read_failure *failure);
 
 /* Writes value to file, truncating it, checks the write and the close, and
  * reads the value back into *ret_read_back. Returns 0 or a negative errno. */

@@ -120,11 +120,11 @@ static void remove_directory(void) {
 static void ksm_read_state_from_files(void) {
         struct ksm ksm;
         struct ksm_state state;
-        const char *file = NULL;
+        struct ksm_read_failure failure = { 0 };
 
         make_directory();
         EXPECT_INT(ksm_open(directory, &ksm), 0);
-        EXPECT_INT(ksm_read_state(&ksm, &state, &file), 0);
+        EXPECT_INT(ksm_read_state(&ksm, &state, &failure), 0);
         EXPECT_INT(state.run, 0);
         EXPECT_INT(state.pages_to_scan, 100);
         EXPECT_INT(state.sleep_ms, 20);
@@ -134,12 +134,13 @@ static void ksm_read_state_from_files(void) {
         EXPECT(state.general_profit_bytes == KSM_COUNTER_UNKNOWN);
 
         write_file("advisor_mode", "none [scan-time]\n");
-        EXPECT_INT(ksm_read_state(&ksm, &state, &file), 0);
+        EXPECT_INT(ksm_read_state(&ksm, &state, &failure), 0);
         EXPECT(state.advisor_scan_time);
 
         write_file("sleep_millisecs", "20 ms\n");
-        EXPECT_INT(ksm_read_state(&ksm, &state, &file), -EINVAL);
-        EXPECT_STR(file, "sleep_millisecs");
+        EXPECT_INT(ksm_read_state(&ksm, &state, &failure), -EINVAL);
+        EXPECT_STR(failure.file, "sleep_millisecs");
+        EXPECT_STR(failure.text, "20 ms");
 
         ksm_close(&ksm);
         remove_directory();
