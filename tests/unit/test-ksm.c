@@ -173,14 +173,17 @@ static void ksm_open_missing_directory(void) {
 }
 
 /* Without write permission the directory opens, with write_error set. Root
- * passes permission checks, so the test drops to another user in a child. */
+ * passes permission checks, so as root the child drops to another user. */
 static void ksm_open_notes_unwritable(void) {
+        char path[128];
         struct ksm ksm;
         pid_t child;
         int status = 0;
 
         make_directory();
         chmod(directory, 0755);
+        snprintf(path, sizeof(path), "%s/run", directory);
+        chmod(path, 0444);
         child = fork();
         if (child == 0) {
                 if (geteuid() == 0 && setuid(65534) < 0)
