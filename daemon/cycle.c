@@ -34,10 +34,12 @@ static const char *plural(size_t count) {
         return count == 1 ? "" : "s";
 }
 
-static bool decision_changed(const struct decision *a, const struct decision *b) {
+/* Compares two decisions on what reaches the kernel. While the advisor owns
+ * pages_to_scan, npages does not, so it is left out. */
+static bool decision_changed(const struct decision *a, const struct decision *b, bool advisor) {
         if (a->run != b->run || a->reasons != b->reasons)
                 return true;
-        return a->run && (a->npages != b->npages || a->sleep_ms != b->sleep_ms);
+        return a->run && ((!advisor && a->npages != b->npages) || a->sleep_ms != b->sleep_ms);
 }
 
 /* Whether this cycle's decision reaches the kernel. */
@@ -56,9 +58,11 @@ static const char *decision_verb(const struct context *ctx, const struct decisio
                 return applied ? "Stopping KSM" : "Would stop KSM";
         if (!d->run)
                 return "KSM stays stopped";
-        if (ctx->have_decision && d->npages > ctx->last_decision.npages)
+        if (state->advisor_scan_time || !ctx->have_decision)
+                return "KSM keeps running";
+        if (d->npages > ctx->last_decision.npages)
                 return applied ? "Speeding up KSM" : "Would speed up KSM";
-        if (ctx->have_decision && d->npages < ctx->last_decision.npages)
+        if (d->npages < ctx->last_decision.npages)
                 return applied ? "Slowing down KSM" : "Would slow down KSM";
         return "KSM keeps running";
 }
@@ -269,7 +273,7 @@ int cycle_run(struct context *ctx) {
         log_guests(ctx);
         log_decision(ctx, LOG_DEBUG, &d, &state);
 
-        is_new = !ctx->have_decision || decision_changed(&d, &ctx->last_decision);
+        is_new = !ctx->have_decision || decision_changed(&d, &ctx->last_decision, state.advisor_scan_time);
         if (is_new)
                 log_decision(ctx, LOG_INFO, &d, &state);
 
@@ -288,7 +292,6 @@ void cycle_status_text(const struct context *ctx, char *buffer, size_t size) {
         const struct decision *d = &ctx->last_decision;
         const char *mode = ctx->options.dry_run ? " (dry run)" :
                            ctx->ksm.write_error < 0 ? " (not writing: KSM files read-only)" : "";
-
         char pages_to_scan[64];
 
         if (ctx->advisor_noted)
