@@ -138,7 +138,7 @@ int guests_scan(struct pids_info *info, struct guest_list *list) {
                 };
                 int r;
 
-                /* A guest that exited but is not reaped yet holds no memory. */
+                /* A guest that exited but is not reaped yet uses no memory. */
                 if (item[ITEM_STATE].result.s_ch == 'Z')
                         continue;
                 if (!guest_process_matches(exe, comm, kernel_thread))

@@ -11,7 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
-/* Every message would carry this file's location; it tells the reader nothing. */
+/* Without this, every message would carry this file's location, which is of no use to a reader. */
 #define SD_JOURNAL_SUPPRESS_LOCATION
 #include <systemd/sd-journal.h>
 
@@ -19,7 +19,7 @@
 
 #define MAX_FIELDS 16
 
-/* Where journald receives the native protocol, fixed in libsystemd. */
+/* The socket of journald's native protocol, a path fixed in libsystemd. */
 #define JOURNAL_SOCKET_PATH "/run/systemd/journal/socket"
 
 static const char *level_name(int level) {
@@ -74,7 +74,7 @@ void log_init(struct logger *log, enum log_target target, bool debug) {
         log_set_debug(log, debug);
 
         /* sd_journal_send() succeeds with no journal listening, so check
-         * first: messages that nobody receives would hide a fatal error. */
+         * first, because lost messages would hide a fatal error. */
         journal_missing = log->journal && access(JOURNAL_SOCKET_PATH, F_OK) < 0;
         if (journal_missing) {
                 log->journal = false;
