@@ -285,6 +285,11 @@ static char *read_line(char *buffer, int buffer_size, void *userdata) {
         if (r == 0 || state->read_failed)
                 return NULL;
         if (r == -E2BIG) {
+                /* A long comment is still a comment: its start is in the buffer. */
+                if (skip_blanks(state->line)[0] == '#') {
+                        snprintf(buffer, (size_t) buffer_size, "\n");
+                        return buffer;
+                }
                 add_error(state->report, "%s:%u: line too long (allowed: at most %zu characters before any comment)",
                           state->path, state->line_number, max_length);
                 snprintf(buffer, (size_t) buffer_size, "\n");

@@ -127,7 +127,9 @@ static int on_signal(sd_event_source *source, const struct signalfd_siginfo *inf
                                   ctx->options.config_path, now_monotonic_usec());
                 log_message(&ctx->log, LOG_INFO, "Reloading %s on SIGHUP", ctx->options.config_path);
                 (void) context_load_config(ctx, true);
-                (void) sd_notify(false, "READY=1");
+                /* Before the first decision, READY=1 still waits for it. */
+                if (ctx->ready)
+                        (void) sd_notify(false, "READY=1");
                 run_cycle(ctx, now_monotonic_usec());
                 break;
         default:

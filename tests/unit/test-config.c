@@ -302,6 +302,14 @@ static void config_endless_line(void) {
         EXPECT_INT(report.n_errors, 1);
         EXPECT(has_line(&report, "test.conf:1: line too long (allowed: at most 197 characters before any comment)"));
         config_report_clear(&report);
+
+        /* A comment of any length is fine, and the next line still counts. */
+        memcpy(text, "# comment", 9);
+        memcpy(text + size - 19, "\nKSM_NPAGES_MAX=99\n", 19);
+        EXPECT_INT(parse_text(text, &config, &report), 0);
+        EXPECT_INT(report.n_errors, 0);
+        EXPECT_INT(config.npages_max, 99);
+        config_report_clear(&report);
         free(text);
 }
 
