@@ -40,4 +40,5 @@ struct context {
         struct ratelimit memory_errors;
         struct ratelimit guest_errors;
         struct ratelimit ksm_errors;
+        struct ratelimit external_changes;      /* KSM files changed by something else */
 };

@@ -11,23 +11,29 @@
 /* Tags every decision message, for journalctl MESSAGE_ID=... */
 #define DECISION_MESSAGE_ID "MESSAGE_ID=5b0c1a6e7f3d4c2b9a8e6d4f2c1b0a97"
 
-/* Records why a cycle failed, for STATUS=, and logs it at most as often as
- * limit allows, since the same failure may repeat every cycle. Returns
- * -abs(error). */
+/* Logs a message that may repeat every cycle at most as often as limit
+ * allows. Returns -abs(error). */
+static int log_ratelimited(struct context *ctx, struct ratelimit *limit, int level, int error, const char *message) {
+        unsigned suppressed;
+
+        if (!ratelimit_check(limit, now_monotonic_usec(), &suppressed))
+                return -abs(error);
+        if (suppressed > 0)
+                log_message(&ctx->log, LOG_WARNING, "%u similar messages were suppressed", suppressed);
+        return log_errno(&ctx->log, level, error, "%s", message);
+}
+
+/* Records why a cycle failed, for STATUS=, and logs it, rate-limited.
+ * Returns -abs(error). */
 __attribute__((format(printf, 4, 5)))
 static int cycle_failed(struct context *ctx, struct ratelimit *limit, int error, const char *format, ...) {
-        unsigned suppressed;
         va_list ap;
 
         va_start(ap, format);
         vsnprintf(ctx->cycle_error, sizeof(ctx->cycle_error), format, ap);
         va_end(ap);
 
-        if (!ratelimit_check(limit, now_monotonic_usec(), &suppressed))
-                return -abs(error);
-        if (suppressed > 0)
-                log_message(&ctx->log, LOG_WARNING, "%u similar messages were suppressed", suppressed);
-        return log_errno(&ctx->log, LOG_ERR, error, "%s", ctx->cycle_error);
+        return log_ratelimited(ctx, limit, LOG_ERR, error, ctx->cycle_error);
 }
 
 static const char *plural(size_t count) {
@@ -165,6 +171,7 @@ static void note_write_error(struct context *ctx, const char *file, int error) {
 
 /* Writes one planned file. Returns 0 or a negative errno, logged already. */
 static int apply_write(struct context *ctx, const struct ksm_write *w, int64_t old_value, bool decision_is_new) {
+        char message[sizeof(ctx->ksm.path) + 256];
         int64_t read_back = 0;
         int r;
 
@@ -189,13 +196,16 @@ static int apply_write(struct context *ctx, const struct ksm_write *w, int64_t o
                                     "Writing %" PRId64 " to %s/%s failed: %s; retrying next cycle",
                                    w->value, ctx->ksm.path, w->file, strerror(-r));
 
-        if (read_back != w->value)
-                log_message(&ctx->log, LOG_WARNING, "Wrote %" PRId64 " to %s/%s, but the kernel reports %" PRId64,
-                            w->value, ctx->ksm.path, w->file, read_back);
-        else if (!decision_is_new)
-                log_message(&ctx->log, LOG_NOTICE, "Set %s/%s back to %" PRId64 " (something else had set it to %" PRId64 ")",
-                            ctx->ksm.path, w->file, w->value, old_value);
-        else
+        /* Both can recur every cycle, for example while another tuner runs. */
+        if (read_back != w->value) {
+                snprintf(message, sizeof(message), "Wrote %" PRId64 " to %s/%s, but the kernel reports %" PRId64,
+                         w->value, ctx->ksm.path, w->file, read_back);
+                log_ratelimited(ctx, &ctx->external_changes, LOG_WARNING, 0, message);
+        } else if (!decision_is_new) {
+                snprintf(message, sizeof(message), "Set %s/%s back to %" PRId64 " (something else had set it to %" PRId64 ")",
+                         ctx->ksm.path, w->file, w->value, old_value);
+                log_ratelimited(ctx, &ctx->external_changes, LOG_NOTICE, 0, message);
+        } else
                 log_message(&ctx->log, LOG_DEBUG, "Wrote %" PRId64 " to %s/%s", w->value, ctx->ksm.path, w->file);
         return 0;
 }

@@ -80,6 +80,7 @@ int main(int argc, char **argv) {
                 .memory_errors = RATELIMIT_INIT(60 * USEC_PER_MINUTE, 10),
                 .guest_errors = RATELIMIT_INIT(60 * USEC_PER_MINUTE, 10),
                 .ksm_errors = RATELIMIT_INIT(60 * USEC_PER_MINUTE, 10),
+                .external_changes = RATELIMIT_INIT(60 * USEC_PER_MINUTE, 10),
         };
         int r, status;
 
