@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <libproc2/pids.h>
 
@@ -21,7 +22,7 @@ enum {
         ITEM_PID,
         ITEM_COMM,
         ITEM_EXE,
-        ITEM_RSS_KIB,
+        ITEM_RSS_PAGES,
         ITEM_FLAGS,
         ITEM_STATE,
 };
@@ -30,7 +31,9 @@ static enum pids_item pids_items[] = {
         [ITEM_PID] = PIDS_ID_PID,
         [ITEM_COMM] = PIDS_CMD,
         [ITEM_EXE] = PIDS_EXE,
-        [ITEM_RSS_KIB] = PIDS_VM_RSS,
+        /* From /proc/PID/stat, which the other items read too; VmRSS would
+         * cost a read of /proc/PID/status for every process on the host. */
+        [ITEM_RSS_PAGES] = PIDS_RSS,
         [ITEM_FLAGS] = PIDS_FLAGS,
         [ITEM_STATE] = PIDS_STATE,
 };
@@ -117,6 +120,7 @@ static int guest_list_append(struct guest_list *list, const struct guest *guest)
 }
 
 int guests_scan(struct pids_info *info, struct guest_list *list) {
+        uint64_t page_kib = (uint64_t) sysconf(_SC_PAGESIZE) / 1024;
         struct pids_fetch *fetch;
 
         list->count = 0;
@@ -134,7 +138,7 @@ int guests_scan(struct pids_info *info, struct guest_list *list) {
                 bool kernel_thread = (item[ITEM_FLAGS].result.ul_int & PROCESS_FLAG_KTHREAD) != 0;
                 struct guest guest = {
                         .pid = item[ITEM_PID].result.s_int,
-                        .rss_kib = item[ITEM_RSS_KIB].result.ul_int,
+                        .rss_kib = item[ITEM_RSS_PAGES].result.ul_int * page_kib,
                 };
                 int r;
 
