@@ -36,6 +36,7 @@ struct context {
         sd_event *event;
         sd_event_source *timer;
         bool ready;                     /* READY=1 sent */
+        bool config_rejected;           /* the last reload found errors */
 
         struct ratelimit memory_errors;
         struct ratelimit guest_errors;

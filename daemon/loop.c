@@ -26,7 +26,12 @@ static void notify_status(struct context *ctx) {
         char status[256];
 
         cycle_status_text(ctx, status, sizeof(status));
-        (void) sd_notifyf(false, "STATUS=%s", status);
+        /* A failed reload must stay visible in systemctl status. */
+        if (ctx->config_rejected)
+                (void) sd_notifyf(false, "STATUS=%s; %s has errors, so the previous configuration runs",
+                                  status, ctx->options.config_path);
+        else
+                (void) sd_notifyf(false, "STATUS=%s", status);
 }
 
 /* Runs a cycle now, notifies systemd, and schedules the next one a full
@@ -87,6 +92,8 @@ int context_load_config(struct context *ctx, bool reload) {
                 log_message(&ctx->log, LOG_WARNING, "%s", report.warnings[i]);
         config_report_clear(&report);
 
+        if (reload)
+                ctx->config_rejected = r < 0;
         if (r < 0) {
                 if (reload)
                         return log_errno(&ctx->log, LOG_ERR, r, "Keeping the running configuration: %s is %s",
