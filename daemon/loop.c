@@ -23,7 +23,7 @@ static uint64_t timer_accuracy_usec(const struct context *ctx) {
 }
 
 static void notify_status(struct context *ctx) {
-        char status[256];
+        char status[512];
 
         cycle_status_text(ctx, status, sizeof(status));
         /* A failed reload must stay visible in systemctl status. */
