@@ -7,6 +7,8 @@
 
 #include <libvirt/libvirt.h>
 
+#include "ksm.h"
+
 #ifndef SYSCONFDIR
 #define SYSCONFDIR "/etc"
 #endif
@@ -36,11 +38,10 @@ static void print_help(const char *program) {
                "\n"
                "Signals: SIGHUP reloads the config and retunes, SIGUSR1 retunes now,\n"
                "SIGTERM and SIGINT stop. See ksmtuned(8) and ksmtuned.conf(5).\n",
-               program, DEFAULT_CONFIG_PATH, "/sys/kernel/mm/ksm");
+               program, DEFAULT_CONFIG_PATH, KSM_SYSFS_DIR);
 }
 
-/* Prints the version and that of the libvirt library in use, which decides
- * the guest events available. */
+/* Prints the version, and that of the libvirt library the daemon runs with. */
 static void print_version(void) {
         unsigned long libvirt_version = 0;
 

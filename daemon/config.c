@@ -159,7 +159,7 @@ struct parse_state {
         const char *path;
         unsigned line_number;
         char line[LINE_BUFFER_SIZE];
-        bool read_failed;
+        int read_errno;                         /* 0, or why reading the file failed */
         struct config config;
         unsigned key_lines[N_CONFIG_KEYS];      /* 0 when the key is not in the file */
         bool key_invalid[N_CONFIG_KEYS];        /* the key's last value had an error */
@@ -246,30 +246,37 @@ static bool line_is_acceptable(struct parse_state *state, const char *text, size
 }
 
 /* Reads one line into state->line without its line break. Returns 1, 0 at
- * the end of the file, or -E2BIG for a line longer than the buffer, which is
- * read to its end and dropped. */
+ * the end of the file, -E2BIG for a line longer than the buffer, which is
+ * read to its end and dropped, or -EILSEQ for a line with a NUL byte, which
+ * string functions would cut short. */
 static int read_bounded_line(struct parse_state *state) {
-        size_t length;
+        size_t length = 0;
+        bool too_long = false, has_nul = false;
         int c;
 
-        errno = 0;
-        if (!fgets(state->line, sizeof(state->line), state->stream)) {
-                if (ferror(state->stream))
-                        state->read_failed = true;
+        while ((c = getc(state->stream)) != EOF && c != '\n') {
+                if (c == '\0')
+                        has_nul = true;
+                if (length < sizeof(state->line) - 1)
+                        state->line[length++] = (char) c;
+                else
+                        too_long = true;
+        }
+        if (ferror(state->stream)) {
+                state->read_errno = errno != 0 ? errno : EIO;
                 return 0;
         }
+        if (c == EOF && length == 0 && !too_long)
+                return 0;
+
         state->line_number++;
-
-        length = strlen(state->line);
-        if (length == sizeof(state->line) - 1 && state->line[length - 1] != '\n') {
-                while ((c = fgetc(state->stream)) != EOF && c != '\n')
-                        ;
-                if (ferror(state->stream))
-                        state->read_failed = true;
+        state->line[length] = '\0';
+        if (too_long)
                 return -E2BIG;
-        }
+        if (has_nul)
+                return -EILSEQ;
 
-        while (length > 0 && (state->line[length - 1] == '\n' || state->line[length - 1] == '\r'))
+        while (length > 0 && state->line[length - 1] == '\r')
                 state->line[--length] = '\0';
         return 1;
 }
@@ -282,8 +289,13 @@ static char *read_line(char *buffer, int buffer_size, void *userdata) {
         int r;
 
         r = read_bounded_line(state);
-        if (r == 0 || state->read_failed)
+        if (r == 0)
                 return NULL;
+        if (r == -EILSEQ) {
+                add_error(state->report, "%s:%u: line contains a NUL byte (allowed: text only)", state->path, state->line_number);
+                snprintf(buffer, (size_t) buffer_size, "\n");
+                return buffer;
+        }
         if (r == -E2BIG) {
                 /* A long comment is still a comment: its start is in the buffer. */
                 if (skip_blanks(state->line)[0] == '#') {
@@ -512,9 +524,9 @@ int config_parse(FILE *stream, const char *path, struct config *ret, struct conf
 
         r = ini_parse_stream(read_line, &state, handle_key, &state);
 
-        if (state.read_failed) {
-                add_error(report, "%s:%u: read failed: %s", path, state.line_number + 1, strerror(errno));
-                return -EIO;
+        if (state.read_errno != 0) {
+                add_error(report, "%s:%u: read failed: %s", path, state.line_number + 1, strerror(state.read_errno));
+                return -state.read_errno;
         }
         /* read_line() and handle_key() report every error they see, so this is
          * a line inih rejected for a reason of its own. */

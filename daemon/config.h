@@ -45,7 +45,7 @@ void config_set_defaults(struct config *config);
 int config_load(const char *path, bool missing_ok, struct config *ret, struct config_report *report);
 
 /* Parses config text from a stream; path is only used in messages. Returns
- * 0 or -EINVAL as config_load() does. */
+ * 0, -EINVAL as config_load() does, or the negative errno of a failed read. */
 int config_parse(FILE *stream, const char *path, struct config *ret, struct config_report *report);
 
 /* Writes every key with its value, one KEY=VALUE line each. */

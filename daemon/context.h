@@ -30,8 +30,9 @@ struct context {
         uint64_t cycles;
         char cycle_error[256];          /* why the last cycle failed, "" when it did not */
 
-        bool advisor_noted;             /* logged that the kernel's advisor owns pages_to_scan */
+        bool advisor_active;            /* the kernel's advisor owns pages_to_scan, as logged */
         bool write_error_noted;         /* logged that the KSM files cannot be written */
+        bool last_apply_failed;         /* the last cycle's writes did not all succeed */
 
         sd_event *event;
         sd_event_source *timer;

@@ -19,7 +19,8 @@ static int log_ratelimited(struct context *ctx, struct ratelimit *limit, int lev
         if (!ratelimit_check(limit, now_monotonic_usec(), &suppressed))
                 return -abs(error);
         if (suppressed > 0)
-                log_message(&ctx->log, LOG_WARNING, "%u similar messages were suppressed", suppressed);
+                return log_errno(&ctx->log, level, error, "%s (%u more like this were suppressed in the last hour)",
+                                 message, suppressed);
         return log_errno(&ctx->log, level, error, "%s", message);
 }
 
@@ -110,6 +111,9 @@ static void log_decision(struct context *ctx, int level, const struct decision *
         const char *suffix = "";
         size_t n_fields;
 
+        if (level > ctx->log.max_level)
+                return;
+
         n_fields = format_decision_fields(d, state, pages_to_scan, fields);
         for (size_t i = 0; i < n_fields; i++)
                 field_pointers[i] = fields[i];
@@ -146,9 +150,9 @@ static void log_guests(struct context *ctx) {
 
 /* Says once when the kernel's advisor takes pages_to_scan over or gives it back. */
 static void note_advisor(struct context *ctx, bool scan_time) {
-        if (scan_time == ctx->advisor_noted)
+        if (scan_time == ctx->advisor_active)
                 return;
-        ctx->advisor_noted = scan_time;
+        ctx->advisor_active = scan_time;
         if (scan_time)
                 log_message(&ctx->log, LOG_NOTICE,
                             "%s/advisor_mode is scan-time: the kernel's advisor sets pages_to_scan, "
@@ -159,14 +163,14 @@ static void note_advisor(struct context *ctx, bool scan_time) {
                             ctx->ksm.path);
 }
 
-static void note_write_error(struct context *ctx, const char *file, int error) {
+static void note_write_error(struct context *ctx, int error) {
         if (ctx->write_error_noted)
                 return;
         ctx->write_error_noted = true;
         log_errno(&ctx->log, LOG_WARNING, error,
-                  "Cannot write %s/%s: %s; monitoring and logging without writing "
-                  "(ksmtuned needs root and a writable %s)",
-                  ctx->ksm.path, file, strerror(-error), ctx->ksm.path);
+                  "Cannot write the files in %s: %s; monitoring and logging without writing "
+                  "(ksmtuned needs root and a writable %s; SIGHUP checks again)",
+                  ctx->ksm.path, strerror(-error), ctx->ksm.path);
 }
 
 /* Writes one planned file. Returns 0 or a negative errno, logged already. */
@@ -178,15 +182,14 @@ static int apply_write(struct context *ctx, const struct ksm_write *w, int64_t o
         r = ksm_write(&ctx->ksm, w->file, w->value, &read_back);
         if (r == -EROFS || r == -EACCES || r == -EPERM) {
                 ctx->ksm.write_error = r;
-                note_write_error(ctx, w->file, r);
+                note_write_error(ctx, r);
                 return r;
         }
         if (r == -EINVAL && strcmp(w->file, "pages_to_scan") == 0) {
-                struct ksm_read_failure failure;
-                struct ksm_state state;
+                bool scan_time;
 
                 /* The advisor may have been switched on since the state was read. */
-                if (ksm_read_state(&ctx->ksm, &state, &failure) == 0 && state.advisor_scan_time) {
+                if (ksm_read_advisor_scan_time(&ctx->ksm, &scan_time) == 0 && scan_time) {
                         note_advisor(ctx, true);
                         return 0;
                 }
@@ -229,7 +232,7 @@ static int apply_decision(struct context *ctx, const struct decision *d, const s
                 return 0;
         }
         if (plan.count > 0 && ctx->ksm.write_error < 0) {
-                note_write_error(ctx, plan.writes[0].file, ctx->ksm.write_error);
+                note_write_error(ctx, ctx->ksm.write_error);
                 return ctx->ksm.write_error;
         }
 
@@ -258,7 +261,8 @@ int cycle_run(struct context *ctx) {
         if (r < 0)
                 return cycle_failed(ctx, &ctx->memory_errors, r,
                                     "Reading /proc/meminfo failed: %s; skipping this cycle",
-                                   r == -EINVAL ? "MemTotal is missing or 0" : strerror(-r));
+                                    r == -EINVAL ? "MemTotal is missing or 0" :
+                                    r == -ENODATA ? "MemFree, Buffers and Cached are all missing or 0" : strerror(-r));
 
         r = guests_scan(ctx->pids, &ctx->guests);
         if (r < 0)
@@ -268,8 +272,9 @@ int cycle_run(struct context *ctx) {
         r = ksm_read_state(&ctx->ksm, &state, &failure);
         if (r == -EINVAL || r == -ERANGE)
                 return cycle_failed(ctx, &ctx->ksm_errors, r,
-                                    "Reading %s/%s failed: \"%s\" is not a number; skipping this cycle",
-                                    ctx->ksm.path, failure.file, failure.text);
+                                    "Reading %s/%s failed: \"%s\" is %s; skipping this cycle",
+                                    ctx->ksm.path, failure.file, failure.text,
+                                    r == -ERANGE ? "out of range" : "not a number");
         if (r < 0)
                 return cycle_failed(ctx, &ctx->ksm_errors, r, "Reading %s/%s failed: %s; skipping this cycle",
                                     ctx->ksm.path, failure.file, strerror(-r));
@@ -287,7 +292,9 @@ int cycle_run(struct context *ctx) {
         if (is_new)
                 log_decision(ctx, LOG_INFO, &d, &state);
 
-        r = apply_decision(ctx, &d, &state, is_new);
+        /* A write that failed last cycle is retried, not restored from an outside change. */
+        r = apply_decision(ctx, &d, &state, is_new || ctx->last_apply_failed);
+        ctx->last_apply_failed = r < 0;
         if (r == 0 && ctx->cycle_error[0] != '\0') {
                 log_message(&ctx->log, LOG_NOTICE, "Tuning cycles succeed again; the last failure was: %s", ctx->cycle_error);
                 ctx->cycle_error[0] = '\0';
@@ -304,7 +311,7 @@ void cycle_status_text(const struct context *ctx, char *buffer, size_t size) {
                            ctx->ksm.write_error < 0 ? " (not writing: KSM files read-only)" : "";
         char pages_to_scan[64];
 
-        if (ctx->advisor_noted)
+        if (ctx->advisor_active)
                 snprintf(pages_to_scan, sizeof(pages_to_scan), "pages_to_scan set by the kernel's advisor");
         else
                 snprintf(pages_to_scan, sizeof(pages_to_scan), "pages_to_scan=%" PRId64, d->npages);

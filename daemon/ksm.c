@@ -39,10 +39,13 @@ int ksm_open(const char *path, struct ksm *ret) {
         *ret = (struct ksm) { .dir_fd = fd };
         strcpy(ret->path, path);
 
-        /* EROFS in a container with a read-only /sys, EACCES when not root. */
-        if (faccessat(fd, "run", W_OK, AT_EACCESS) < 0)
-                ret->write_error = -errno;
+        ksm_check_writable(ret);
         return 0;
+}
+
+void ksm_check_writable(struct ksm *ksm) {
+        /* EROFS in a container with a read-only /sys, EACCES when not root. */
+        ksm->write_error = faccessat(ksm->dir_fd, "run", W_OK, AT_EACCESS) < 0 ? -errno : 0;
 }
 
 void ksm_close(struct ksm *ksm) {
@@ -84,9 +87,7 @@ static int read_number(const struct ksm *ksm, const char *file, int64_t *ret, ch
         return parse_int64(text, ret);
 }
 
-/* advisor_mode reads "[none] scan-time": the selected mode is in brackets.
- * Kernels before 6.8 have no advisor and no such file. */
-static int read_advisor_scan_time(const struct ksm *ksm, bool *ret) {
+int ksm_read_advisor_scan_time(const struct ksm *ksm, bool *ret) {
         char text[128];
         int r;
 
@@ -126,7 +127,7 @@ int ksm_read_state(const struct ksm *ksm, struct ksm_state *ret, struct ksm_read
                 }
         }
 
-        r = read_advisor_scan_time(ksm, &state.advisor_scan_time);
+        r = ksm_read_advisor_scan_time(ksm, &state.advisor_scan_time);
         if (r < 0) {
                 failure->file = "advisor_mode";
                 return r;

@@ -63,6 +63,14 @@ struct ksm_read_failure {
  * errno, with the first file that failed in *failure. */
 int ksm_read_state(const struct ksm *ksm, struct ksm_state *ret, struct ksm_read_failure *failure);
 
+/* Reads whether advisor_mode is scan-time. The file reads "[none] scan-time",
+ * with the selected mode in brackets; kernels before 6.8 lack it, which
+ * counts as none. Returns 0 or a negative errno. */
+int ksm_read_advisor_scan_time(const struct ksm *ksm, bool *ret);
+
+/* Checks again whether the files can be written, setting write_error. */
+void ksm_check_writable(struct ksm *ksm);
+
 /* Writes value to file, truncating it, checks the write and the close, and
  * reads the value back into *ret_read_back. Returns 0 or a negative errno. */
 int ksm_write(const struct ksm *ksm, const char *file, int64_t value, int64_t *ret_read_back);

@@ -96,13 +96,16 @@ void log_close(struct logger *log) {
 int log_open_file(struct logger *log, const char *path) {
         int fd;
 
-        log_close(log);
-        if (path[0] == '\0')
+        if (path[0] == '\0') {
+                log_close(log);
                 return 0;
+        }
 
+        /* The old file stays in use when the new one cannot be opened. */
         fd = logfile_open(path);
         if (fd < 0)
                 return fd;
+        log_close(log);
         log->file_fd = fd;
         return 0;
 }
@@ -111,19 +114,24 @@ static void write_to_file(struct logger *log, int level, const char *message) {
         char stamp[64], line[2048];
         struct tm tm;
         time_t now = time(NULL);
+        ssize_t written;
         int length;
 
         if (!localtime_r(&now, &tm) || strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%S%z", &tm) == 0)
                 stamp[0] = '\0';
 
-        /* One write() per line, so that O_APPEND keeps lines whole. */
+        /* One write() per line, so that O_APPEND keeps lines whole. A line
+         * cut short still ends in a newline. */
         length = snprintf(line, sizeof(line), "%s %s: %s\n", stamp, level_name(level), message);
         if (length < 0)
                 return;
-        if ((size_t) length >= sizeof(line))
+        if ((size_t) length >= sizeof(line)) {
                 length = (int) sizeof(line) - 1;
-        if (write(log->file_fd, line, (size_t) length) != length) {
-                int error = errno;
+                line[length - 1] = '\n';
+        }
+        written = write(log->file_fd, line, (size_t) length);
+        if (written != length) {
+                int error = written < 0 ? errno : ENOSPC;
 
                 /* Stop copying to a file that fails, and report that once on the main target. */
                 log_close(log);

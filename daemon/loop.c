@@ -79,6 +79,19 @@ static void log_config_change(void *userdata, const char *key, const char *old_v
         log_message(&ctx->log, LOG_INFO, "%s changed from \"%s\" to \"%s\"", key, old_value, new_value);
 }
 
+/* Opens LOGFILE again on every load, so that logrotate can send SIGHUP. */
+static void reopen_logfile(struct context *ctx) {
+        const char *path = ctx->config.logfile;
+        int r;
+
+        r = log_open_file(&ctx->log, path);
+        if (r < 0)
+                log_errno(&ctx->log, LOG_WARNING, r, "Cannot open LOGFILE %s: %s; ignoring, messages go only to the %s",
+                          path, r == -ELOOP ? "a symbolic link is in the path" :
+                          r == -EPERM || r == -ENXIO ? "not a regular file of this user with one link" : strerror(-r),
+                          ctx->log.journal ? "journal" : "console");
+}
+
 int context_load_config(struct context *ctx, bool reload) {
         const char *path = ctx->options.config_path;
         struct config_report report = { 0 };
@@ -92,14 +105,17 @@ int context_load_config(struct context *ctx, bool reload) {
                 log_message(&ctx->log, LOG_WARNING, "%s", report.warnings[i]);
         config_report_clear(&report);
 
+        if (r < 0 && !reload)
+                return log_errno(&ctx->log, LOG_ERR, r, "Not starting: %s is %s", path,
+                                 r == -EINVAL ? "invalid" : "unreadable");
         if (reload)
                 ctx->config_rejected = r < 0;
         if (r < 0) {
-                if (reload)
-                        return log_errno(&ctx->log, LOG_ERR, r, "Keeping the running configuration: %s is %s",
-                                         path, r == -EINVAL ? "invalid" : "unreadable");
-                return log_errno(&ctx->log, LOG_ERR, r, "Not starting: %s is %s", path,
-                                 r == -EINVAL ? "invalid" : "unreadable");
+                log_errno(&ctx->log, LOG_ERR, r, "Keeping the running configuration: %s is %s",
+                          path, r == -EINVAL ? "invalid" : "unreadable");
+                /* logrotate's SIGHUP must reopen the file even then. */
+                reopen_logfile(ctx);
+                return r;
         }
         if (r == 1)
                 log_message(&ctx->log, LOG_NOTICE, "%s not found; using the built-in defaults", path);
@@ -108,15 +124,20 @@ int context_load_config(struct context *ctx, bool reload) {
                 config_diff(&ctx->config, &config, log_config_change, ctx);
         ctx->config = config;
         log_set_debug(&ctx->log, ctx->options.debug || config.debug);
-
-        /* Opened again on every reload, so that logrotate can send SIGHUP. */
-        r = log_open_file(&ctx->log, config.logfile);
-        if (r < 0)
-                log_errno(&ctx->log, LOG_WARNING, r, "Cannot open LOGFILE %s: %s; ignoring, messages go only to the %s",
-                          config.logfile, r == -ELOOP ? "a symbolic link is in the path" :
-                          r == -EPERM || r == -ENXIO ? "not a regular file of this user with one link" : strerror(-r),
-                          ctx->log.journal ? "journal" : "console");
+        reopen_logfile(ctx);
         return 0;
+}
+
+/* Looks again whether the KSM files can be written, for a SIGHUP after
+ * fixing the cause, and says so when that changed. */
+static void recheck_writable(struct context *ctx) {
+        int old_error = ctx->ksm.write_error;
+
+        ksm_check_writable(&ctx->ksm);
+        if (old_error < 0 && ctx->ksm.write_error == 0)
+                log_message(&ctx->log, LOG_INFO, "The files in %s can be written again", ctx->ksm.path);
+        /* A file that still cannot be written is reported once more. */
+        ctx->write_error_noted = false;
 }
 
 static int on_signal(sd_event_source *source, const struct signalfd_siginfo *info, void *userdata) {
@@ -134,6 +155,7 @@ static int on_signal(sd_event_source *source, const struct signalfd_siginfo *inf
                                   ctx->options.config_path, now_monotonic_usec());
                 log_message(&ctx->log, LOG_INFO, "Reloading %s on SIGHUP", ctx->options.config_path);
                 (void) context_load_config(ctx, true);
+                recheck_writable(ctx);
                 /* Before the first decision, READY=1 still waits for it. */
                 if (ctx->ready)
                         (void) sd_notify(false, "READY=1");
@@ -170,8 +192,8 @@ static int loop_setup(struct context *ctx) {
         if (r < 0)
                 return log_errno(&ctx->log, LOG_ERR, r, "Setting up the watchdog failed: %s", strerror(-r));
 
-        /* The first cycle runs at once. */
-        r = sd_event_add_time_relative(ctx->event, &ctx->timer, CLOCK_MONOTONIC, 0, timer_accuracy_usec(ctx), on_timer, ctx);
+        /* The first cycle runs at once, without the slack later cycles get. */
+        r = sd_event_add_time_relative(ctx->event, &ctx->timer, CLOCK_MONOTONIC, 0, 1, on_timer, ctx);
         if (r < 0)
                 return log_errno(&ctx->log, LOG_ERR, r, "Creating the cycle timer failed: %s", strerror(-r));
         return 0;

@@ -42,7 +42,12 @@ int meminfo_read(struct meminfo_info *info, struct memory_snapshot *ret) {
                 .cached_kib = stack->head[3].result.ul_int,
                 .available_kib = stack->head[4].result.ul_int,
         };
+        /* libproc2 reports a missing or unreadable field as 0. MemTotal is
+         * never 0, and no running kernel has MemFree, Buffers and Cached all
+         * 0, so such a file is not a real meminfo and would fake a shortage. */
         if (ret->total_kib == 0)
                 return -EINVAL;
+        if (ret->free_kib == 0 && ret->buffers_kib == 0 && ret->cached_kib == 0)
+                return -ENODATA;
         return 0;
 }

@@ -18,6 +18,7 @@ struct memory_snapshot {
 int meminfo_open(struct meminfo_info **ret);
 void meminfo_close(struct meminfo_info **info);
 
-/* Reads /proc/meminfo afresh. Returns 0, -EINVAL when MemTotal is 0 (the file
- * is not a meminfo file), or another negative errno when it cannot be read. */
+/* Reads /proc/meminfo afresh. Returns 0, -EINVAL when MemTotal is 0 or
+ * missing, -ENODATA when MemFree, Buffers and Cached are all 0 or missing,
+ * or another negative errno when the file cannot be read. */
 int meminfo_read(struct meminfo_info *info, struct memory_snapshot *ret);

@@ -313,6 +313,21 @@ static void config_endless_line(void) {
         free(text);
 }
 
+static void config_nul_byte(void) {
+        struct config_report report = { 0 };
+        struct config config;
+        static const char text[] = "KSM_NPAGES_MAX=2000\0 junk\nKSM_NPAGES_MIN=100\n";
+        FILE *stream = fmemopen((void *) text, sizeof(text) - 1, "r");
+
+        if (!stream)
+                abort();
+        EXPECT_INT(config_parse(stream, "test.conf", &config, &report), -EINVAL);
+        fclose(stream);
+        EXPECT_INT(report.n_errors, 1);
+        EXPECT(has_line(&report, "test.conf:1: line contains a NUL byte (allowed: text only)"));
+        config_report_clear(&report);
+}
+
 static void config_directory_path(void) {
         struct config_report report = { 0 };
         struct config config;
@@ -386,6 +401,7 @@ int main(void) {
         RUN_TEST(config_no_second_error);
         RUN_TEST(config_lowercase_key_hint);
         RUN_TEST(config_endless_line);
+        RUN_TEST(config_nul_byte);
         RUN_TEST(config_directory_path);
         RUN_TEST(config_pidfile_ignored);
         RUN_TEST(config_load_missing_file);
