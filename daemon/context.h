@@ -44,3 +44,13 @@ struct context {
         struct ratelimit ksm_errors;
         struct ratelimit external_changes;      /* KSM files changed by something else */
 };
+
+/* Loads the config file at start (reload == false) or on SIGHUP, and opens
+ * LOGFILE again. At start an error is fatal; on reload the running config
+ * stays. Logs every error. Returns 0 or a negative errno. */
+int context_load_config(struct context *ctx, bool reload);
+
+/* Opens what every cycle reads and writes. Returns an exit status. */
+int context_open(struct context *ctx);
+
+void context_close(struct context *ctx);

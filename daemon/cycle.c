@@ -41,37 +41,9 @@ static const char *plural(size_t count) {
         return count == 1 ? "" : "s";
 }
 
-/* Compares two decisions on what reaches the kernel. While the advisor owns
- * pages_to_scan, npages does not, so it is left out. */
-static bool decision_changed(const struct decision *a, const struct decision *b, bool advisor) {
-        if (a->run != b->run || a->reasons != b->reasons)
-                return true;
-        return a->run && ((!advisor && a->npages != b->npages) || a->sleep_ms != b->sleep_ms);
-}
-
 /* Whether this cycle's decision reaches the kernel. */
 static bool writes_possible(const struct context *ctx) {
         return !ctx->options.dry_run && ctx->ksm.write_error == 0;
-}
-
-/* The verb of an info message, from what the decision changes. */
-static const char *decision_verb(const struct context *ctx, const struct decision *d, const struct ksm_state *state) {
-        bool was_running = ctx->have_decision ? ctx->last_decision.run : state->run == 1;
-        bool applied = writes_possible(ctx);
-
-        if (d->run && !was_running)
-                return applied ? "Starting KSM" : "Would start KSM";
-        if (!d->run && was_running)
-                return applied ? "Stopping KSM" : "Would stop KSM";
-        if (!d->run)
-                return "KSM stays stopped";
-        if (state->advisor_scan_time || !ctx->have_decision)
-                return "KSM keeps running";
-        if (d->npages > ctx->last_decision.npages)
-                return applied ? "Speeding up KSM" : "Would speed up KSM";
-        if (d->npages < ctx->last_decision.npages)
-                return applied ? "Slowing down KSM" : "Would slow down KSM";
-        return "KSM keeps running";
 }
 
 #define N_DECISION_FIELDS 13
@@ -137,7 +109,9 @@ static void log_decision(struct context *ctx, int level, const struct decision *
                 log_fields(&ctx->log, level, 0, field_pointers, n_fields,
                            "%s%s: %s (free %" PRIu64 " KiB, threshold %" PRIu64
                            " KiB, %zu guest%s commit %" PRIu64 " KiB of %" PRIu64 " KiB)%s",
-                           decision_verb(ctx, d, state), settings, policy_reason_text(d->reasons),
+                           policy_change_verb(ctx->have_decision ? &ctx->last_decision : NULL, state->run == 1, d,
+                                              state->advisor_scan_time, writes_possible(ctx)),
+                           settings, policy_reason_text(d->reasons),
                            d->free_kib, d->threshold_kib, d->guests, plural(d->guests), d->committed_kib,
                            d->total_kib, suffix);
 }
@@ -174,7 +148,7 @@ static void note_write_error(struct context *ctx, int error) {
 }
 
 /* Writes one planned file. Returns 0 or a negative errno, logged already. */
-static int apply_write(struct context *ctx, const struct ksm_write *w, int64_t old_value, bool decision_is_new) {
+static int apply_write(struct context *ctx, const struct ksm_write *w, bool decision_is_new) {
         char message[sizeof(ctx->ksm.path) + 256];
         int64_t read_back = 0;
         int r;
@@ -206,19 +180,11 @@ static int apply_write(struct context *ctx, const struct ksm_write *w, int64_t o
                 log_ratelimited(ctx, &ctx->external_changes, LOG_WARNING, 0, message);
         } else if (!decision_is_new) {
                 snprintf(message, sizeof(message), "Set %s/%s back to %" PRId64 " (something else had set it to %" PRId64 ")",
-                         ctx->ksm.path, w->file, w->value, old_value);
+                         ctx->ksm.path, w->file, w->value, w->old_value);
                 log_ratelimited(ctx, &ctx->external_changes, LOG_NOTICE, 0, message);
         } else
                 log_message(&ctx->log, LOG_DEBUG, "Wrote %" PRId64 " to %s/%s", w->value, ctx->ksm.path, w->file);
         return 0;
-}
-
-static int64_t state_value(const struct ksm_state *state, const char *file) {
-        if (strcmp(file, "pages_to_scan") == 0)
-                return state->pages_to_scan;
-        if (strcmp(file, "sleep_millisecs") == 0)
-                return state->sleep_ms;
-        return state->run;
 }
 
 static int apply_decision(struct context *ctx, const struct decision *d, const struct ksm_state *state, bool decision_is_new) {
@@ -237,7 +203,7 @@ static int apply_decision(struct context *ctx, const struct decision *d, const s
         }
 
         for (size_t i = 0; i < plan.count; i++) {
-                int r = apply_write(ctx, &plan.writes[i], state_value(state, plan.writes[i].file), decision_is_new);
+                int r = apply_write(ctx, &plan.writes[i], decision_is_new);
 
                 /* Starting KSM with a setting that failed would run it unlike decided. */
                 if (r < 0)
@@ -288,7 +254,7 @@ int cycle_run(struct context *ctx) {
         log_guests(ctx);
         log_decision(ctx, LOG_DEBUG, &d, &state);
 
-        is_new = !ctx->have_decision || decision_changed(&d, &ctx->last_decision, state.advisor_scan_time);
+        is_new = !ctx->have_decision || policy_decision_changed(&d, &ctx->last_decision, state.advisor_scan_time);
         if (is_new)
                 log_decision(ctx, LOG_INFO, &d, &state);
 

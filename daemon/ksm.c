@@ -16,12 +16,12 @@ void ksm_plan_writes(const struct decision *decision, const struct ksm_state *st
                 if (state->advisor_scan_time)
                         plan.skipped_pages_to_scan = true;
                 else if (state->pages_to_scan != decision->npages)
-                        plan.writes[plan.count++] = (struct ksm_write) { "pages_to_scan", decision->npages };
+                        plan.writes[plan.count++] = (struct ksm_write) { "pages_to_scan", decision->npages, state->pages_to_scan };
                 if (state->sleep_ms != decision->sleep_ms)
-                        plan.writes[plan.count++] = (struct ksm_write) { "sleep_millisecs", decision->sleep_ms };
+                        plan.writes[plan.count++] = (struct ksm_write) { "sleep_millisecs", decision->sleep_ms, state->sleep_ms };
         }
         if (state->run != (decision->run ? 1 : 0))
-                plan.writes[plan.count++] = (struct ksm_write) { "run", decision->run ? 1 : 0 };
+                plan.writes[plan.count++] = (struct ksm_write) { "run", decision->run ? 1 : 0, state->run };
 
         *ret = plan;
 }

@@ -34,6 +34,7 @@ struct ksm {
 struct ksm_write {
         const char *file;
         int64_t value;
+        int64_t old_value;      /* what the kernel reported before */
 };
 
 struct ksm_plan {

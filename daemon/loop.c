@@ -73,61 +73,6 @@ static int on_timer(sd_event_source *source, uint64_t usec, void *userdata) {
         return 0;
 }
 
-static void log_config_change(void *userdata, const char *key, const char *old_value, const char *new_value) {
-        struct context *ctx = userdata;
-
-        log_message(&ctx->log, LOG_INFO, "%s changed from \"%s\" to \"%s\"", key, old_value, new_value);
-}
-
-/* Opens LOGFILE again on every load, so that logrotate can send SIGHUP. */
-static void reopen_logfile(struct context *ctx) {
-        const char *path = ctx->config.logfile;
-        int r;
-
-        r = log_open_file(&ctx->log, path);
-        if (r < 0)
-                log_errno(&ctx->log, LOG_WARNING, r, "Cannot open LOGFILE %s: %s; ignoring, messages go only to the %s",
-                          path, r == -ELOOP ? "a symbolic link is in the path" :
-                          r == -EPERM || r == -ENXIO ? "not a regular file of this user with one link" : strerror(-r),
-                          ctx->log.journal ? "journal" : "console");
-}
-
-int context_load_config(struct context *ctx, bool reload) {
-        const char *path = ctx->options.config_path;
-        struct config_report report = { 0 };
-        struct config config;
-        int r;
-
-        r = config_load(path, !ctx->options.config_path_given, &config, &report);
-        for (size_t i = 0; i < report.n_errors; i++)
-                log_message(&ctx->log, LOG_ERR, "%s", report.errors[i]);
-        for (size_t i = 0; i < report.n_warnings; i++)
-                log_message(&ctx->log, LOG_WARNING, "%s", report.warnings[i]);
-        config_report_clear(&report);
-
-        if (r < 0 && !reload)
-                return log_errno(&ctx->log, LOG_ERR, r, "Not starting: %s is %s", path,
-                                 r == -EINVAL ? "invalid" : "unreadable");
-        if (reload)
-                ctx->config_rejected = r < 0;
-        if (r < 0) {
-                log_errno(&ctx->log, LOG_ERR, r, "Keeping the running configuration: %s is %s",
-                          path, r == -EINVAL ? "invalid" : "unreadable");
-                /* logrotate's SIGHUP must reopen the file even then. */
-                reopen_logfile(ctx);
-                return r;
-        }
-        if (r == 1)
-                log_message(&ctx->log, LOG_NOTICE, "%s not found; using the built-in defaults", path);
-
-        if (reload)
-                config_diff(&ctx->config, &config, log_config_change, ctx);
-        ctx->config = config;
-        log_set_debug(&ctx->log, ctx->options.debug || config.debug);
-        reopen_logfile(ctx);
-        return 0;
-}
-
 /* Looks again whether the KSM files can be written, for a SIGHUP after
  * fixing the cause, and says so when that changed. */
 static void recheck_writable(struct context *ctx) {

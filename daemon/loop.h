@@ -7,8 +7,3 @@
  * and handles SIGHUP, SIGUSR1, SIGTERM and SIGINT, until a stop signal.
  * Returns an exit status. */
 int loop_run(struct context *ctx);
-
-/* Loads the config file at start (reload == false) or on SIGHUP. At start an
- * error is fatal; on reload the running config stays. Logs every error.
- * Returns 0 or a negative errno. */
-int context_load_config(struct context *ctx, bool reload);

@@ -1,9 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include "cli.h"
 #include "context.h"
@@ -34,43 +32,6 @@ static int check_config(const struct options *options) {
         if (options->debug)
                 config_dump(&config, stdout);
         return EXIT_SUCCESS;
-}
-
-/* Opens what every cycle reads and writes. Returns an exit status. */
-static int context_open(struct context *ctx) {
-        int r;
-
-        r = ksm_open(KSM_SYSFS_DIR, &ctx->ksm);
-        if (r == -ENOENT) {
-                log_message(&ctx->log, LOG_ERR, "%s not found: this kernel has no KSM (CONFIG_KSM); nothing to tune",
-                            KSM_SYSFS_DIR);
-                return EXIT_NO_KSM;
-        }
-        if (r < 0) {
-                log_errno(&ctx->log, LOG_ERR, r, "Opening %s failed: %s", KSM_SYSFS_DIR, strerror(-r));
-                return EXIT_RUNTIME_FAILURE;
-        }
-
-        r = meminfo_open(&ctx->meminfo);
-        if (r < 0) {
-                log_errno(&ctx->log, LOG_ERR, r, "Opening /proc/meminfo failed: %s", strerror(-r));
-                return EXIT_RUNTIME_FAILURE;
-        }
-
-        r = guests_open(&ctx->pids);
-        if (r < 0) {
-                log_errno(&ctx->log, LOG_ERR, r, "Setting up the process scan failed: %s", strerror(-r));
-                return EXIT_RUNTIME_FAILURE;
-        }
-        return EXIT_SUCCESS;
-}
-
-static void context_close(struct context *ctx) {
-        guest_list_free(&ctx->guests);
-        guests_close(&ctx->pids);
-        meminfo_close(&ctx->meminfo);
-        ksm_close(&ctx->ksm);
-        log_close(&ctx->log);
 }
 
 int main(int argc, char **argv) {

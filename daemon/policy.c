@@ -71,6 +71,31 @@ int policy_decide(const struct config *config, const struct memory_snapshot *mem
         return 0;
 }
 
+bool policy_decision_changed(const struct decision *a, const struct decision *b, bool advisor) {
+        if (a->run != b->run || a->reasons != b->reasons)
+                return true;
+        return a->run && ((!advisor && a->npages != b->npages) || a->sleep_ms != b->sleep_ms);
+}
+
+const char *policy_change_verb(const struct decision *previous, bool kernel_running, const struct decision *d,
+                               bool advisor, bool applied) {
+        bool was_running = previous ? previous->run : kernel_running;
+
+        if (d->run && !was_running)
+                return applied ? "Starting KSM" : "Would start KSM";
+        if (!d->run && was_running)
+                return applied ? "Stopping KSM" : "Would stop KSM";
+        if (!d->run)
+                return "KSM stays stopped";
+        if (advisor || !previous)
+                return "KSM keeps running";
+        if (d->npages > previous->npages)
+                return applied ? "Speeding up KSM" : "Would speed up KSM";
+        if (d->npages < previous->npages)
+                return applied ? "Slowing down KSM" : "Would slow down KSM";
+        return "KSM keeps running";
+}
+
 const char *policy_reason_text(unsigned reasons) {
         switch (reasons & (REASON_FREE_LOW | REASON_COMMITTED_HIGH)) {
         case REASON_FREE_LOW:

@@ -54,5 +54,17 @@ int policy_decide(const struct config *config, const struct memory_snapshot *mem
                   const struct guest_summary *guests, const struct decision *previous,
                   struct decision *ret);
 
+/* Compares two decisions on what reaches the kernel. While the kernel's
+ * advisor owns pages_to_scan (advisor), npages reaches nothing and is left
+ * out. */
+bool policy_decision_changed(const struct decision *a, const struct decision *b, bool advisor);
+
+/* Names the change from previous (NULL before the first decision, when
+ * kernel_running tells whether KSM already runs) to d, for a log message:
+ * "Starting KSM", "Slowing down KSM", or "Would start KSM" and so on when
+ * the decision cannot be written (applied is false). */
+const char *policy_change_verb(const struct decision *previous, bool kernel_running, const struct decision *d,
+                               bool advisor, bool applied);
+
 /* Describes the reasons in words, e.g. "free memory below threshold". */
 const char *policy_reason_text(unsigned reasons);

@@ -203,6 +203,47 @@ static void policy_rejects_zero_total(void) {
         EXPECT_INT(policy_decide(&config, &memory, &guests, NULL, &d), -EINVAL);
 }
 
+static void policy_change_detection(void) {
+        struct decision base = { .run = true, .npages = 300, .sleep_ms = 10, .reasons = REASON_FREE_LOW };
+        struct decision d = base;
+
+        EXPECT(!policy_decision_changed(&d, &base, false));
+        d.npages = 600;
+        EXPECT(policy_decision_changed(&d, &base, false));
+        /* The advisor owns pages_to_scan: npages alone changes nothing. */
+        EXPECT(!policy_decision_changed(&d, &base, true));
+        d.sleep_ms = 20;
+        EXPECT(policy_decision_changed(&d, &base, true));
+        d = base;
+        d.reasons |= REASON_COMMITTED_HIGH;
+        EXPECT(policy_decision_changed(&d, &base, false));
+        /* Stopped decisions differ only in run and reasons. */
+        base.run = d.run = false;
+        base.reasons = d.reasons = 0;
+        d.npages = 900;
+        EXPECT(!policy_decision_changed(&d, &base, false));
+}
+
+static void policy_change_verbs(void) {
+        struct decision running = { .run = true, .npages = 600 };
+        struct decision faster = { .run = true, .npages = 900 };
+        struct decision slower = { .run = true, .npages = 550 };
+        struct decision stopped = { .run = false, .npages = 600 };
+
+        EXPECT_STR(policy_change_verb(NULL, false, &running, false, true), "Starting KSM");
+        EXPECT_STR(policy_change_verb(NULL, false, &running, false, false), "Would start KSM");
+        EXPECT_STR(policy_change_verb(NULL, true, &running, false, true), "KSM keeps running");
+        EXPECT_STR(policy_change_verb(NULL, true, &stopped, false, true), "Stopping KSM");
+        EXPECT_STR(policy_change_verb(NULL, false, &stopped, false, true), "KSM stays stopped");
+        EXPECT_STR(policy_change_verb(&running, false, &faster, false, true), "Speeding up KSM");
+        EXPECT_STR(policy_change_verb(&running, false, &faster, false, false), "Would speed up KSM");
+        EXPECT_STR(policy_change_verb(&running, false, &slower, false, true), "Slowing down KSM");
+        EXPECT_STR(policy_change_verb(&running, false, &slower, true, true), "KSM keeps running");
+        EXPECT_STR(policy_change_verb(&running, false, &stopped, false, false), "Would stop KSM");
+        /* The previous decision wins over what the kernel reported at start. */
+        EXPECT_STR(policy_change_verb(&stopped, true, &running, false, true), "Starting KSM");
+}
+
 int main(void) {
         RUN_TEST(policy_reference_ramp);
         RUN_TEST(policy_decay_to_min);
@@ -217,5 +258,7 @@ int main(void) {
         RUN_TEST(policy_small_host_sleep);
         RUN_TEST(policy_threshold_const_wins);
         RUN_TEST(policy_rejects_zero_total);
+        RUN_TEST(policy_change_detection);
+        RUN_TEST(policy_change_verbs);
         return TEST_EXIT_STATUS;
 }
