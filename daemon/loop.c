@@ -73,8 +73,8 @@ static int on_timer(sd_event_source *source, uint64_t usec, void *userdata) {
         return 0;
 }
 
-/* Looks again whether the KSM files can be written, for a SIGHUP after
- * fixing the cause, and says so when that changed. */
+/* Checks again whether the KSM files can be written, for a SIGHUP after
+ * the cause is fixed, and logs when that changed. */
 static void recheck_writable(struct context *ctx) {
         int old_error = ctx->ksm.write_error;
 

@@ -59,10 +59,10 @@ int policy_decide(const struct config *config, const struct memory_snapshot *mem
  * out. */
 bool policy_decision_changed(const struct decision *a, const struct decision *b, bool advisor);
 
-/* Names the change from previous (NULL before the first decision, when
- * kernel_running tells whether KSM already runs) to d, for a log message:
- * "Starting KSM", "Slowing down KSM", or "Would start KSM" and so on when
- * the decision cannot be written (applied is false). */
+/* Names the change from previous to d for a log message: "Starting KSM",
+ * "Slowing down KSM", and so on, or "Would start KSM" and so on when the
+ * decision cannot be written (applied is false). Before the first decision
+ * previous is NULL and kernel_running is whether KSM already runs. */
 const char *policy_change_verb(const struct decision *previous, bool kernel_running, const struct decision *d,
                                bool advisor, bool applied);
 
