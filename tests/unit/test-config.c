@@ -79,16 +79,16 @@ static void config_every_key_parses(void) {
         config_report_clear(&report);
 }
 
-/* The file Fedora, RHEL and Debian ship with the shell ksmtuned: all comments. */
+/* Laid out as the file distributions ship with the shell ksmtuned: all comments. */
 static void config_shell_default_file(void) {
         struct config_report report = { 0 };
         struct config config;
         const char *text =
-                "# Configuration file for ksmtuned.\n\n"
-                "# How long ksmtuned should sleep between tuning adjustments\n"
+                "# Settings of the KSM tuner.\n\n"
+                "# Seconds between adjustments\n"
                 "# KSM_MONITOR_INTERVAL=60\n\n"
                 "# KSM_NPAGES_BOOST=300\n"
-                "# uncomment the following if you want ksmtuned debug info\n\n"
+                "# Debugging output\n\n"
                 "# LOGFILE=/var/log/ksmtuned\n"
                 "# DEBUG=1\n";
 
