@@ -302,8 +302,8 @@ static char *read_line(char *buffer, int buffer_size, void *userdata) {
                         snprintf(buffer, (size_t) buffer_size, "\n");
                         return buffer;
                 }
-                add_error(state->report, "%s:%u: line too long (allowed: at most %zu characters before any comment)",
-                          state->path, state->line_number, max_length);
+                add_error(state->report, "%s:%u: line too long (allowed: at most %zu bytes, or any length for a comment line)",
+                          state->path, state->line_number, sizeof(state->line) - 1);
                 snprintf(buffer, (size_t) buffer_size, "\n");
                 return buffer;
         }
@@ -432,6 +432,12 @@ static int handle_key(void *userdata, const char *section, const char *name, con
         state->key_lines[key - config_keys] = state->line_number;
 
         value = unquote(raw_value, buffer, sizeof(buffer));
+        if (value == raw_value && (value[0] == '"' || value[0] == '\'')) {
+                add_error(state->report, "%s:%u: %s: invalid value %s: unbalanced quote (allowed: a value in matching quotes, or none)",
+                          state->path, state->line_number, key->name, raw_value);
+                state->key_invalid[key - config_keys] = true;
+                return 1;
+        }
         if (strpbrk(value, "$`")) {
                 add_error(state->report, "%s:%u: %s: invalid value \"%s\": shell expansion is not supported (allowed: a literal value)",
                           state->path, state->line_number, key->name, value);

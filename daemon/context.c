@@ -20,7 +20,9 @@ static void reopen_logfile(struct context *ctx) {
         if (r < 0)
                 log_errno(&ctx->log, LOG_WARNING, r, "Cannot open LOGFILE %s: %s; ignoring, messages go only to the %s",
                           path, r == -ELOOP ? "a symbolic link is in the path" :
-                          r == -EPERM || r == -ENXIO ? "not a regular file of this user with one link" : strerror(-r),
+                          r == -EINVAL || r == -ENXIO || r == -EISDIR ? "not a regular file" :
+                          r == -EMLINK ? "it has more than one hard link" :
+                          r == -EPERM ? "it belongs to another user" : strerror(-r),
                           ctx->log.journal ? "journal" : "console");
 }
 
@@ -38,13 +40,13 @@ int context_load_config(struct context *ctx, bool reload) {
         config_report_clear(&report);
 
         if (r < 0 && !reload)
-                return log_errno(&ctx->log, LOG_ERR, r, "Not starting: %s is %s", path,
-                                 r == -EINVAL ? "invalid" : "unreadable");
+                return log_errno(&ctx->log, LOG_ERR, r, "Not starting: %s %s", path,
+                                 r == -EINVAL ? "is invalid" : "cannot be read");
         if (reload)
                 ctx->config_rejected = r < 0;
         if (r < 0) {
-                log_errno(&ctx->log, LOG_ERR, r, "Keeping the running configuration: %s is %s",
-                          path, r == -EINVAL ? "invalid" : "unreadable");
+                log_errno(&ctx->log, LOG_ERR, r, "Keeping the running configuration: %s %s",
+                          path, r == -EINVAL ? "is invalid" : "cannot be read");
                 /* logrotate's SIGHUP must reopen the file even then. */
                 reopen_logfile(ctx);
                 return r;

@@ -32,7 +32,10 @@ struct context {
 
         bool advisor_active;            /* the kernel's advisor owns pages_to_scan, as logged */
         bool write_error_noted;         /* logged that the KSM files cannot be written */
-        bool last_apply_failed;         /* the last cycle's writes did not all succeed */
+        struct written_value {
+                bool known;
+                int64_t value;          /* read back after ksmtuned's last write */
+        } written[N_KSM_FILES];
 
         sd_event *event;
         sd_event_source *timer;

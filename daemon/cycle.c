@@ -148,18 +148,21 @@ static void note_write_error(struct context *ctx, int error) {
 }
 
 /* Writes one planned file. Returns 0 or a negative errno, logged already. */
-static int apply_write(struct context *ctx, const struct ksm_write *w, bool decision_is_new) {
+static int apply_write(struct context *ctx, const struct ksm_write *w) {
+        const char *file = ksm_file_name(w->file);
+        struct written_value *last = &ctx->written[w->file];
         char message[sizeof(ctx->ksm.path) + 256];
-        int64_t read_back = 0;
+        int64_t read_back = 0, previous_write;
+        bool changed_outside;
         int r;
 
-        r = ksm_write(&ctx->ksm, w->file, w->value, &read_back);
+        r = ksm_write(&ctx->ksm, file, w->value, &read_back);
         if (r == -EROFS || r == -EACCES || r == -EPERM) {
                 ctx->ksm.write_error = r;
                 note_write_error(ctx, r);
                 return r;
         }
-        if (r == -EINVAL && strcmp(w->file, "pages_to_scan") == 0) {
+        if (r == -EINVAL && w->file == KSM_FILE_PAGES_TO_SCAN) {
                 bool scan_time;
 
                 /* The advisor may have been switched on since the state was read. */
@@ -171,30 +174,37 @@ static int apply_write(struct context *ctx, const struct ksm_write *w, bool deci
         if (r < 0)
                 return cycle_failed(ctx, &ctx->ksm_errors, r,
                                     "Writing %" PRId64 " to %s/%s failed: %s; retrying next cycle",
-                                   w->value, ctx->ksm.path, w->file, strerror(-r));
+                                    w->value, ctx->ksm.path, file, strerror(-r));
+
+        /* The kernel's value before this write differs from the last one
+         * ksmtuned wrote and read back: something else wrote the file. */
+        changed_outside = last->known && w->old_value != last->value;
+        previous_write = last->value;
+        *last = (struct written_value) { .known = true, .value = read_back };
 
         /* Both can recur every cycle, for example while another tuner runs. */
         if (read_back != w->value) {
                 snprintf(message, sizeof(message), "Wrote %" PRId64 " to %s/%s, but the kernel reports %" PRId64,
-                         w->value, ctx->ksm.path, w->file, read_back);
+                         w->value, ctx->ksm.path, file, read_back);
                 log_ratelimited(ctx, &ctx->external_changes, LOG_WARNING, 0, message);
-        } else if (!decision_is_new) {
-                snprintf(message, sizeof(message), "Set %s/%s back to %" PRId64 " (something else had set it to %" PRId64 ")",
-                         ctx->ksm.path, w->file, w->value, w->old_value);
+        } else if (changed_outside) {
+                snprintf(message, sizeof(message), "Set %s/%s to %" PRId64 "; something else had changed it to %" PRId64
+                         " since ksmtuned wrote %" PRId64, ctx->ksm.path, file, w->value, w->old_value, previous_write);
                 log_ratelimited(ctx, &ctx->external_changes, LOG_NOTICE, 0, message);
-        } else
-                log_message(&ctx->log, LOG_DEBUG, "Wrote %" PRId64 " to %s/%s", w->value, ctx->ksm.path, w->file);
+        } else {
+                log_message(&ctx->log, LOG_DEBUG, "Wrote %" PRId64 " to %s/%s", w->value, ctx->ksm.path, file);
+        }
         return 0;
 }
 
-static int apply_decision(struct context *ctx, const struct decision *d, const struct ksm_state *state, bool decision_is_new) {
+static int apply_decision(struct context *ctx, const struct decision *d, const struct ksm_state *state) {
         struct ksm_plan plan;
 
         ksm_plan_writes(d, state, &plan);
         if (ctx->options.dry_run) {
                 for (size_t i = 0; i < plan.count; i++)
                         log_message(&ctx->log, LOG_DEBUG, "Dry run: would write %" PRId64 " to %s/%s",
-                                    plan.writes[i].value, ctx->ksm.path, plan.writes[i].file);
+                                    plan.writes[i].value, ctx->ksm.path, ksm_file_name(plan.writes[i].file));
                 return 0;
         }
         if (plan.count > 0 && ctx->ksm.write_error < 0) {
@@ -203,7 +213,7 @@ static int apply_decision(struct context *ctx, const struct decision *d, const s
         }
 
         for (size_t i = 0; i < plan.count; i++) {
-                int r = apply_write(ctx, &plan.writes[i], decision_is_new);
+                int r = apply_write(ctx, &plan.writes[i]);
 
                 /* Starting KSM with a setting that failed would run it unlike decided. */
                 if (r < 0)
@@ -258,9 +268,7 @@ int cycle_run(struct context *ctx) {
         if (is_new)
                 log_decision(ctx, LOG_INFO, &d, &state);
 
-        /* A write that failed last cycle is retried, not restored from an outside change. */
-        r = apply_decision(ctx, &d, &state, is_new || ctx->last_apply_failed);
-        ctx->last_apply_failed = r < 0;
+        r = apply_decision(ctx, &d, &state);
         if (r == 0 && ctx->cycle_error[0] != '\0') {
                 log_message(&ctx->log, LOG_NOTICE, "Tuning cycles succeed again; the last failure was: %s", ctx->cycle_error);
                 ctx->cycle_error[0] = '\0';

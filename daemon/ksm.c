@@ -9,6 +9,16 @@
 
 #include "number.h"
 
+const char *ksm_file_name(enum ksm_file file) {
+        static const char *const names[N_KSM_FILES] = {
+                [KSM_FILE_PAGES_TO_SCAN] = "pages_to_scan",
+                [KSM_FILE_SLEEP_MILLISECS] = "sleep_millisecs",
+                [KSM_FILE_RUN] = "run",
+        };
+
+        return names[file];
+}
+
 void ksm_plan_writes(const struct decision *decision, const struct ksm_state *state, struct ksm_plan *ret) {
         struct ksm_plan plan = { .count = 0 };
 
@@ -16,12 +26,12 @@ void ksm_plan_writes(const struct decision *decision, const struct ksm_state *st
                 if (state->advisor_scan_time)
                         plan.skipped_pages_to_scan = true;
                 else if (state->pages_to_scan != decision->npages)
-                        plan.writes[plan.count++] = (struct ksm_write) { "pages_to_scan", decision->npages, state->pages_to_scan };
+                        plan.writes[plan.count++] = (struct ksm_write) { KSM_FILE_PAGES_TO_SCAN, decision->npages, state->pages_to_scan };
                 if (state->sleep_ms != decision->sleep_ms)
-                        plan.writes[plan.count++] = (struct ksm_write) { "sleep_millisecs", decision->sleep_ms, state->sleep_ms };
+                        plan.writes[plan.count++] = (struct ksm_write) { KSM_FILE_SLEEP_MILLISECS, decision->sleep_ms, state->sleep_ms };
         }
         if (state->run != (decision->run ? 1 : 0))
-                plan.writes[plan.count++] = (struct ksm_write) { "run", decision->run ? 1 : 0, state->run };
+                plan.writes[plan.count++] = (struct ksm_write) { KSM_FILE_RUN, decision->run ? 1 : 0, state->run };
 
         *ret = plan;
 }

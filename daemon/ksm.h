@@ -30,9 +30,20 @@ struct ksm {
         int write_error;        /* 0, or why writing is impossible (-EROFS, -EACCES) */
 };
 
+/* The files ksmtuned writes. */
+enum ksm_file {
+        KSM_FILE_PAGES_TO_SCAN,
+        KSM_FILE_SLEEP_MILLISECS,
+        KSM_FILE_RUN,
+        N_KSM_FILES,
+};
+
+/* Returns the file's name in the KSM directory. */
+const char *ksm_file_name(enum ksm_file file);
+
 /* One file to write, in the order written. */
 struct ksm_write {
-        const char *file;
+        enum ksm_file file;
         int64_t value;
         int64_t old_value;      /* what the kernel reported before */
 };

@@ -45,9 +45,15 @@ int logfile_open(const char *path) {
                 close(fd);
                 return r;
         }
-        if (!S_ISREG(st.st_mode) || st.st_nlink != 1 || st.st_uid != geteuid()) {
-                close(fd);
-                return -EPERM;
-        }
-        return fd;
+        if (!S_ISREG(st.st_mode))
+                r = -EINVAL;
+        else if (st.st_nlink != 1)
+                r = -EMLINK;
+        else if (st.st_uid != geteuid())
+                r = -EPERM;
+        else
+                return fd;
+
+        close(fd);
+        return r;
 }

@@ -300,7 +300,7 @@ static void config_endless_line(void) {
         memcpy(text, "KSM_NPAGES_MAX=", 15);
         EXPECT_INT(parse_text(text, &config, &report), -EINVAL);
         EXPECT_INT(report.n_errors, 1);
-        EXPECT(has_line(&report, "test.conf:1: line too long (allowed: at most 197 characters before any comment)"));
+        EXPECT(has_line(&report, "test.conf:1: line too long (allowed: at most 1023 bytes, or any length for a comment line)"));
         config_report_clear(&report);
 
         /* A comment of any length is fine, and the next line still counts. */
@@ -311,6 +311,15 @@ static void config_endless_line(void) {
         EXPECT_INT(config.npages_max, 99);
         config_report_clear(&report);
         free(text);
+}
+
+static void config_unbalanced_quote(void) {
+        struct config_report report = { 0 };
+        struct config config;
+
+        EXPECT_INT(parse_text("DEBUG=\"1\n", &config, &report), -EINVAL);
+        EXPECT(has_line(&report, "test.conf:1: DEBUG: invalid value \"1: unbalanced quote (allowed: a value in matching quotes, or none)"));
+        config_report_clear(&report);
 }
 
 static void config_nul_byte(void) {
@@ -401,6 +410,7 @@ int main(void) {
         RUN_TEST(config_no_second_error);
         RUN_TEST(config_lowercase_key_hint);
         RUN_TEST(config_endless_line);
+        RUN_TEST(config_unbalanced_quote);
         RUN_TEST(config_nul_byte);
         RUN_TEST(config_directory_path);
         RUN_TEST(config_pidfile_ignored);

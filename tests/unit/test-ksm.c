@@ -20,11 +20,11 @@ static void ksm_plan_start(void) {
 
         ksm_plan_writes(&d, &kernel_defaults, &plan);
         EXPECT_INT(plan.count, 3);
-        EXPECT_STR(plan.writes[0].file, "pages_to_scan");
+        EXPECT_STR(ksm_file_name(plan.writes[0].file), "pages_to_scan");
         EXPECT_INT(plan.writes[0].value, 300);
-        EXPECT_STR(plan.writes[1].file, "sleep_millisecs");
+        EXPECT_STR(ksm_file_name(plan.writes[1].file), "sleep_millisecs");
         EXPECT_INT(plan.writes[1].value, 10);
-        EXPECT_STR(plan.writes[2].file, "run");
+        EXPECT_STR(ksm_file_name(plan.writes[2].file), "run");
         EXPECT_INT(plan.writes[2].value, 1);
         EXPECT(!plan.skipped_pages_to_scan);
 }
@@ -46,7 +46,7 @@ static void ksm_plan_stop_writes_run_only(void) {
 
         ksm_plan_writes(&d, &state, &plan);
         EXPECT_INT(plan.count, 1);
-        EXPECT_STR(plan.writes[0].file, "run");
+        EXPECT_STR(ksm_file_name(plan.writes[0].file), "run");
         EXPECT_INT(plan.writes[0].value, 0);
 
         ksm_plan_writes(&d, &kernel_defaults, &plan);
@@ -62,8 +62,8 @@ static void ksm_plan_leaves_advisor_alone(void) {
         ksm_plan_writes(&d, &state, &plan);
         EXPECT(plan.skipped_pages_to_scan);
         EXPECT_INT(plan.count, 2);
-        EXPECT_STR(plan.writes[0].file, "sleep_millisecs");
-        EXPECT_STR(plan.writes[1].file, "run");
+        EXPECT_STR(ksm_file_name(plan.writes[0].file), "sleep_millisecs");
+        EXPECT_STR(ksm_file_name(plan.writes[1].file), "run");
 }
 
 /* A temporary directory standing in for /sys/kernel/mm/ksm. */

@@ -97,7 +97,7 @@ static void logfile_rejects_links(void) {
         EXPECT_INT(logfile_open(through_directory), -ELOOP);
 
         EXPECT_INT(link(target, hard_link), 0);
-        EXPECT_INT(logfile_open(target), -EPERM);
+        EXPECT_INT(logfile_open(target), -EMLINK);
 
         unlink(link_path);
         unlink(link_directory);
@@ -112,6 +112,24 @@ static void logfile_rejects_fifo(void) {
         EXPECT_INT(mkfifo(path, 0600), 0);
         /* No reader: the open fails at once instead of blocking. */
         EXPECT_INT(logfile_open(path), -ENXIO);
+        unlink(path);
+}
+
+static void logfile_rejects_foreign_files(void) {
+        char path[128];
+
+        path_in(path, sizeof(path), "dir.log");
+        EXPECT_INT(mkdir(path, 0700), 0);
+        EXPECT_INT(logfile_open(path), -EISDIR);
+        rmdir(path);
+
+        /* Only root can give a file away; as another user this part has nothing to test. */
+        path_in(path, sizeof(path), "other.log");
+        close(open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0640));
+        if (geteuid() == 0) {
+                EXPECT_INT(chown(path, 65534, 65534), 0);
+                EXPECT_INT(logfile_open(path), -EPERM);
+        }
         unlink(path);
 }
 
@@ -155,6 +173,7 @@ int main(void) {
         RUN_TEST(logfile_creates_private_file);
         RUN_TEST(logfile_rejects_links);
         RUN_TEST(logfile_rejects_fifo);
+        RUN_TEST(logfile_rejects_foreign_files);
         RUN_TEST(logfile_appends_lines);
 
         rmdir(directory);
