@@ -23,9 +23,8 @@ void ksm_plan_writes(const struct decision *decision, const struct ksm_state *st
         struct ksm_plan plan = { .count = 0 };
 
         if (decision->run) {
-                if (state->advisor_scan_time)
-                        plan.skipped_pages_to_scan = true;
-                else if (state->pages_to_scan != decision->npages)
+                /* While the kernel's advisor owns pages_to_scan, writes fail with EINVAL. */
+                if (!state->advisor_scan_time && state->pages_to_scan != decision->npages)
                         plan.writes[plan.count++] = (struct ksm_write) { KSM_FILE_PAGES_TO_SCAN, decision->npages, state->pages_to_scan };
                 if (state->sleep_ms != decision->sleep_ms)
                         plan.writes[plan.count++] = (struct ksm_write) { KSM_FILE_SLEEP_MILLISECS, decision->sleep_ms, state->sleep_ms };

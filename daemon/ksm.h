@@ -51,7 +51,6 @@ struct ksm_write {
 struct ksm_plan {
         struct ksm_write writes[3];
         size_t count;
-        bool skipped_pages_to_scan;     /* the kernel's advisor owns pages_to_scan */
 };
 
 /* Lists the files whose value differs from the decision, pages_to_scan and
