@@ -25,7 +25,7 @@ struct config_key {
         const char *name;
         enum config_type type;
         size_t offset;
-        int64_t default_value;  /* integers and booleans; paths default to "" */
+        int64_t default_value;  /* integers and booleans, while paths default to "" */
         int64_t min, max;       /* integers only */
         const char *unit;       /* shown in "allowed:" messages */
 };
@@ -40,7 +40,7 @@ struct config_key {
  * million pages (4 GiB on x86-64) per wake-up is already far beyond what
  * any tuning needs. */
 static const struct config_key config_keys[] = {
-        /* Seconds between two tuning cycles; at most a day. */
+        /* Seconds between two tuning cycles, at most a day. */
         INTEGER_KEY("KSM_MONITOR_INTERVAL", monitor_interval_s, 60, 1, 86400, "seconds"),
         /* sleep_millisecs on a 16 GiB host, scaled inversely to MemTotal. */
         INTEGER_KEY("KSM_SLEEP_MSEC", sleep_ms_per_16gib, 10, 1, 60000, "milliseconds per 16 GiB of RAM"),
@@ -48,7 +48,7 @@ static const struct config_key config_keys[] = {
         INTEGER_KEY("KSM_NPAGES_BOOST", npages_boost, 300, 0, 1000000, "pages"),
         /* Pages added (a negative number) per cycle while KSM runs with free memory above the threshold. */
         INTEGER_KEY("KSM_NPAGES_DECAY", npages_decay, -50, -1000000, 0, "pages"),
-        /* Bounds of pages_to_scan; pages_to_scan=0 would make ksmd wake up and do nothing. */
+        /* Bounds of pages_to_scan. A pages_to_scan of 0 would make ksmd wake up and do nothing. */
         INTEGER_KEY("KSM_NPAGES_MIN", npages_min, 64, 1, 1000000, "pages"),
         INTEGER_KEY("KSM_NPAGES_MAX", npages_max, 1250, 1, 1000000, "pages"),
         /* The threshold is the larger of KSM_THRES_COEF percent of MemTotal and KSM_THRES_CONST KiB. */
@@ -57,9 +57,9 @@ static const struct config_key config_keys[] = {
         /* Per-cycle messages at debug level. */
         { .name = "DEBUG", .type = CONFIG_BOOLEAN, .offset = offsetof(struct config, debug),
           .default_value = 0 },
-        /* A file that receives a copy of every message; unset by default. */
+        /* A file that receives a copy of every message, unset by default. */
         { .name = "LOGFILE", .type = CONFIG_PATH, .offset = offsetof(struct config, logfile) },
-        /* The shell version's PID file; systemd tracks the daemon instead. */
+        /* The shell version's PID file, unused because systemd tracks the daemon. */
         { .name = "PIDFILE", .type = CONFIG_IGNORED, .unit = "ksmtuned writes no PID file" },
 };
 

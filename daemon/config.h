@@ -24,7 +24,7 @@ struct config {
 };
 
 /* Messages collected while reading one file, each a whole line in the form
- * "FILE:LINE: KEY: problem (allowed: ...)". Errors make the file invalid;
+ * "FILE:LINE: KEY: problem (allowed: ...)". Errors make the file invalid, and
  * warnings name settings of the shell ksmtuned that are accepted but ignored. */
 struct config_report {
         char **errors;

@@ -11,6 +11,24 @@ static void log_config_change(void *userdata, const char *key, const char *old_v
         log_message(&ctx->log, LOG_INFO, "%s changed from \"%s\" to \"%s\"", key, old_value, new_value);
 }
 
+/* Describes why logfile_open() rejected a file. */
+static const char *logfile_error_text(int error) {
+        switch (error) {
+        case -ELOOP:
+                return "a symbolic link is in the path";
+        case -EINVAL:
+        case -ENXIO:
+        case -EISDIR:
+                return "not a regular file";
+        case -EMLINK:
+                return "it has more than one hard link";
+        case -EPERM:
+                return "it belongs to another user";
+        default:
+                return strerror(-error);
+        }
+}
+
 /* Opens LOGFILE again on every load, so that logrotate can send SIGHUP. */
 static void reopen_logfile(struct context *ctx) {
         const char *path = ctx->config.logfile;
@@ -19,11 +37,7 @@ static void reopen_logfile(struct context *ctx) {
         r = log_open_file(&ctx->log, path);
         if (r < 0)
                 log_errno(&ctx->log, LOG_WARNING, r, "Cannot open LOGFILE %s: %s; ignoring, messages go only to the %s",
-                          path, r == -ELOOP ? "a symbolic link is in the path" :
-                          r == -EINVAL || r == -ENXIO || r == -EISDIR ? "not a regular file" :
-                          r == -EMLINK ? "it has more than one hard link" :
-                          r == -EPERM ? "it belongs to another user" : strerror(-r),
-                          ctx->log.journal ? "journal" : "console");
+                          path, logfile_error_text(r), ctx->log.journal ? "journal" : "console");
 }
 
 int context_load_config(struct context *ctx, bool reload) {

@@ -49,7 +49,7 @@ struct context {
 };
 
 /* Loads the config file at start (reload == false) or on SIGHUP, and opens
- * LOGFILE again. At start an error is fatal; on reload the running config
+ * LOGFILE again. At start an error is fatal, while on reload the running config
  * stays. Logs every error. Returns 0 or a negative errno. */
 int context_load_config(struct context *ctx, bool reload);
 

@@ -222,6 +222,15 @@ static int apply_decision(struct context *ctx, const struct decision *d, const s
         return 0;
 }
 
+/* Describes why meminfo_read() failed. */
+static const char *meminfo_error_text(int error) {
+        if (error == -EINVAL)
+                return "MemTotal is missing or 0";
+        if (error == -ENODATA)
+                return "MemFree, Buffers and Cached are all missing or 0";
+        return strerror(-error);
+}
+
 int cycle_run(struct context *ctx) {
         struct memory_snapshot memory;
         struct ksm_state state;
@@ -236,9 +245,7 @@ int cycle_run(struct context *ctx) {
         r = meminfo_read(ctx->meminfo, &memory);
         if (r < 0)
                 return cycle_failed(ctx, &ctx->memory_errors, r,
-                                    "Reading /proc/meminfo failed: %s; skipping this cycle",
-                                    r == -EINVAL ? "MemTotal is missing or 0" :
-                                    r == -ENODATA ? "MemFree, Buffers and Cached are all missing or 0" : strerror(-r));
+                                    "Reading /proc/meminfo failed: %s; skipping this cycle", meminfo_error_text(r));
 
         r = guests_scan(ctx->pids, &ctx->guests);
         if (r < 0)

@@ -86,7 +86,7 @@ static int read_text(const struct ksm *ksm, const char *file, char *buffer, size
         return 0;
 }
 
-/* Reads a number; text receives what the file contains. */
+/* Reads a number, and copies what the file contains into text. */
 static int read_number(const struct ksm *ksm, const char *file, int64_t *ret, char *text, size_t text_size) {
         int r;
 

@@ -9,7 +9,7 @@
 
 #define KSM_SYSFS_DIR "/sys/kernel/mm/ksm"
 
-/* Marks a counter the kernel lacks; general_profit may be any other value. */
+/* Marks a counter the kernel lacks. general_profit may take any other value. */
 #define KSM_COUNTER_UNKNOWN INT64_MIN
 
 /* The values the kernel reports in the KSM directory. Counters a kernel
@@ -75,7 +75,7 @@ struct ksm_read_failure {
 int ksm_read_state(const struct ksm *ksm, struct ksm_state *ret, struct ksm_read_failure *failure);
 
 /* Reads whether advisor_mode is scan-time. The file reads "[none] scan-time",
- * with the selected mode in brackets; kernels before 6.8 lack it, which
+ * with the selected mode in brackets. Kernels before 6.8 lack it, which
  * counts as none. Returns 0 or a negative errno. */
 int ksm_read_advisor_scan_time(const struct ksm *ksm, bool *ret);
 

@@ -53,7 +53,7 @@ int log_target_from_string(const char *name, enum log_target *ret) {
 }
 
 /* systemd sets JOURNAL_STREAM to "DEVICE:INODE" of the stream it connects to
- * stdout and stderr; a match means stderr still leads to the journal. */
+ * stdout and stderr, so a match means stderr still leads to the journal. */
 static bool stderr_is_journal(void) {
         const char *value = getenv("JOURNAL_STREAM");
         unsigned long long device, inode;

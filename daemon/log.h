@@ -33,7 +33,7 @@ void log_close(struct logger *log);
 
 /* Logs one message with extra journal fields ("KEY=value" strings, sent only
  * to the journal). Returns -abs(error), so that callers can log and return in
- * one statement; error 0 returns 0. */
+ * one statement. An error of 0 returns 0. */
 __attribute__((format(printf, 6, 7)))
 int log_fields(struct logger *log, int level, int error, const char *const *fields, size_t n_fields,
                const char *format, ...);

@@ -8,7 +8,7 @@
 #include "config.h"
 #include "meminfo.h"
 
-/* Why KSM runs; a decision with no reason stops it. */
+/* Why KSM runs. A decision with no reason stops it. */
 enum {
         REASON_FREE_LOW = 1 << 0,       /* free memory at or below the threshold */
         REASON_COMMITTED_HIGH = 1 << 1, /* guests' memory plus the threshold reaches MemTotal */
@@ -29,7 +29,7 @@ struct guest_summary {
 /* The outcome of one tuning cycle, and the state the next cycle starts from. */
 struct decision {
         bool run;
-        int64_t npages;         /* pages_to_scan to write when run; kept across stops */
+        int64_t npages;         /* pages_to_scan to write when run, kept across stops */
         int64_t sleep_ms;       /* sleep_millisecs to write when run */
         unsigned reasons;       /* REASON_* bits */
         enum adjustment adjustment;
