@@ -18,7 +18,14 @@ enum config_type {
         CONFIG_INTEGER,
         CONFIG_BOOLEAN,
         CONFIG_PATH,
+        CONFIG_CHOICE,          /* one word of a list, stored as its number */
+        CONFIG_URIS,            /* libvirt connection URIs separated by blanks */
         CONFIG_IGNORED,         /* a shell ksmtuned setting with no use here */
+};
+
+struct config_choice {
+        const char *name;
+        int64_t value;
 };
 
 struct config_key {
@@ -28,7 +35,39 @@ struct config_key {
         int64_t default_value;  /* integers and booleans, while paths default to "" */
         int64_t min, max;       /* integers only */
         const char *unit;       /* shown in "allowed:" messages */
+        const struct config_choice *choices;    /* choices only, ending with a NULL name */
+        bool alias;             /* another name for a field that a key before it sets: not dumped */
 };
+
+#define CHOICE_KEY(key, field, def, list) \
+        { .name = key, .type = CONFIG_CHOICE, .offset = offsetof(struct config, field), \
+          .default_value = def, .choices = list }
+
+static const struct config_choice guest_source_choices[] = {
+        { "auto", GUEST_SOURCE_AUTO },
+        { "libvirt", GUEST_SOURCE_LIBVIRT },
+        { "process", GUEST_SOURCE_PROCESS },
+        { NULL, 0 },
+};
+
+static const struct config_choice guest_memory_choices[] = {
+        { "rss", GUEST_MEMORY_RSS },
+        { "pss", GUEST_MEMORY_PSS },
+        { "assigned", GUEST_MEMORY_ASSIGNED },
+        { NULL, 0 },
+};
+
+/* Proxmox VE's ksmtuned reads KSM_PS_METRIC, the ps(1) column to sum: rsz or pss. */
+static const struct config_choice ps_metric_choices[] = {
+        { "rsz", GUEST_MEMORY_RSS },
+        { "rss", GUEST_MEMORY_RSS },
+        { "pss", GUEST_MEMORY_PSS },
+        { NULL, 0 },
+};
+
+/* The system instance of libvirt's QEMU driver, where virsh and
+ * virt-manager put guests when run as root. */
+#define DEFAULT_LIBVIRT_URIS "qemu:///system"
 
 #define INTEGER_KEY(key, field, def, lo, hi, u) \
         { .name = key, .type = CONFIG_INTEGER, .offset = offsetof(struct config, field), \
@@ -61,6 +100,14 @@ static const struct config_key config_keys[] = {
         { .name = "LOGFILE", .type = CONFIG_PATH, .offset = offsetof(struct config, logfile) },
         /* The shell version's PID file, unused because systemd tracks the daemon. */
         { .name = "PIDFILE", .type = CONFIG_IGNORED, .unit = "ksmtuned writes no PID file" },
+        /* libvirt knows exactly which guests run; the process scan only
+         * guesses from executable names, so it is the fallback. */
+        CHOICE_KEY("KSM_GUEST_SOURCE", guest_source, GUEST_SOURCE_AUTO, guest_source_choices),
+        { .name = "KSM_LIBVIRT_URIS", .type = CONFIG_URIS, .offset = offsetof(struct config, libvirt_uris) },
+        /* Resident memory, as the shell ksmtuned summed it. */
+        CHOICE_KEY("KSM_GUEST_MEMORY", guest_memory, GUEST_MEMORY_RSS, guest_memory_choices),
+        { .name = "KSM_PS_METRIC", .type = CONFIG_CHOICE, .offset = offsetof(struct config, guest_memory),
+          .default_value = GUEST_MEMORY_RSS, .choices = ps_metric_choices, .alias = true },
 };
 
 #define N_CONFIG_KEYS (sizeof(config_keys) / sizeof(config_keys[0]))
@@ -97,7 +144,37 @@ void config_set_defaults(struct config *config) {
                         *integer_field(config, key) = key->default_value;
                 else if (key->type == CONFIG_BOOLEAN)
                         *boolean_field(config, key) = key->default_value != 0;
+                else if (key->type == CONFIG_CHOICE && !key->alias)
+                        *integer_field(config, key) = key->default_value;
         }
+        snprintf(config->libvirt_uris, sizeof(config->libvirt_uris), "%s", DEFAULT_LIBVIRT_URIS);
+}
+
+static const char *choice_name(const struct config_choice *choices, int64_t value) {
+        for (const struct config_choice *c = choices; c->name; c++)
+                if (c->value == value)
+                        return c->name;
+        return "?";
+}
+
+const char *config_guest_source_name(int64_t source) {
+        return choice_name(guest_source_choices, source);
+}
+
+const char *config_guest_memory_name(int64_t memory) {
+        return choice_name(guest_memory_choices, memory);
+}
+
+size_t config_split_uris(const struct config *config, char buffer[CONFIG_URIS_MAX],
+                         const char *uris[CONFIG_URIS_COUNT_MAX]) {
+        size_t count = 0;
+        char *save = NULL;
+
+        snprintf(buffer, CONFIG_URIS_MAX, "%s", config->libvirt_uris);
+        for (char *word = strtok_r(buffer, " \t", &save); word && count < CONFIG_URIS_COUNT_MAX;
+             word = strtok_r(NULL, " \t", &save))
+                uris[count++] = word;
+        return count;
 }
 
 static void free_lines(char ***lines, size_t *count) {
@@ -399,6 +476,69 @@ static bool check_path(struct parse_state *state, const struct config_key *key, 
         return true;
 }
 
+static bool check_choice(struct parse_state *state, const struct config_key *key, const char *value) {
+        char names[128] = "";
+
+        if (value[0] == '\0') {
+                *integer_field(&state->config, key) = key->default_value;
+                return true;
+        }
+        for (const struct config_choice *c = key->choices; c->name; c++) {
+                if (strcmp(c->name, value) == 0) {
+                        *integer_field(&state->config, key) = c->value;
+                        return true;
+                }
+                if (c != key->choices)
+                        strcat(names, ", ");
+                strcat(names, c->name);
+        }
+        add_error(state->report, "%s:%u: %s: invalid value \"%s\" (allowed: %s)",
+                  state->path, state->line_number, key->name, value, names);
+        return false;
+}
+
+/* A URI scheme, as RFC 3986 allows it: a letter, then letters, digits, '+', '-' or '.'. */
+static bool has_uri_scheme(const char *word) {
+        const char *p = word;
+
+        if (!isalpha((unsigned char) *p))
+                return false;
+        while (isalnum((unsigned char) *p) || *p == '+' || *p == '-' || *p == '.')
+                p++;
+        return *p == ':';
+}
+
+static bool check_uris(struct parse_state *state, const struct config_key *key, const char *value) {
+        char buffer[CONFIG_URIS_MAX];
+        char *save = NULL;
+        size_t count = 0;
+
+        if (value[0] == '\0') {
+                snprintf(state->config.libvirt_uris, sizeof(state->config.libvirt_uris), "%s", DEFAULT_LIBVIRT_URIS);
+                return true;
+        }
+        /* read_line() keeps lines far shorter than the buffer. */
+        if (strlen(value) >= sizeof(buffer))
+                abort();
+        memcpy(buffer, value, strlen(value) + 1);
+        for (char *word = strtok_r(buffer, " \t", &save); word; word = strtok_r(NULL, " \t", &save)) {
+                if (!has_uri_scheme(word)) {
+                        add_error(state->report, "%s:%u: %s: invalid URI \"%s\": no scheme "
+                                  "(allowed: libvirt URIs such as qemu:///system, separated by blanks)",
+                                  state->path, state->line_number, key->name, word);
+                        return false;
+                }
+                count++;
+        }
+        if (count > CONFIG_URIS_COUNT_MAX) {
+                add_error(state->report, "%s:%u: %s: %zu URIs (allowed: at most %d)",
+                          state->path, state->line_number, key->name, count, CONFIG_URIS_COUNT_MAX);
+                return false;
+        }
+        memcpy(state->config.libvirt_uris, value, strlen(value) + 1);
+        return true;
+}
+
 static void report_unknown_key(struct parse_state *state, const char *name) {
         char names[512] = "";
 
@@ -455,6 +595,12 @@ static int handle_key(void *userdata, const char *section, const char *name, con
         case CONFIG_PATH:
                 valid = check_path(state, key, value);
                 break;
+        case CONFIG_CHOICE:
+                valid = check_choice(state, key, value);
+                break;
+        case CONFIG_URIS:
+                valid = check_uris(state, key, value);
+                break;
         case CONFIG_IGNORED:
                 add_warning(state->report, "%s:%u: %s: ignored: %s", state->path, state->line_number, key->name, key->unit);
                 break;
@@ -477,6 +623,17 @@ static bool key_invalid(const struct parse_state *state, const char *name) {
 static void check_consistency(struct parse_state *state) {
         unsigned min_line = key_line(state, "KSM_NPAGES_MIN");
         unsigned max_line = key_line(state, "KSM_NPAGES_MAX");
+        unsigned memory_line = key_line(state, "KSM_GUEST_MEMORY");
+        unsigned metric_line = key_line(state, "KSM_PS_METRIC");
+
+        /* Two names for one setting: which one counts would be a guess. */
+        if (memory_line > 0 && metric_line > 0)
+                add_error(state->report, "%s:%u: %s: already set on line %u by %s, which it is another name for "
+                          "(allowed: one of KSM_GUEST_MEMORY and KSM_PS_METRIC)",
+                          state->path, memory_line > metric_line ? memory_line : metric_line,
+                          memory_line > metric_line ? "KSM_GUEST_MEMORY" : "KSM_PS_METRIC",
+                          memory_line > metric_line ? metric_line : memory_line,
+                          memory_line > metric_line ? "KSM_PS_METRIC" : "KSM_GUEST_MEMORY");
 
         if (state->config.npages_min <= state->config.npages_max ||
             key_invalid(state, "KSM_NPAGES_MIN") || key_invalid(state, "KSM_NPAGES_MAX"))
@@ -588,7 +745,11 @@ static void format_value(const struct config *config, const struct config_key *k
                 snprintf(buffer, size, "%d", *(const bool *) (const void *) ((const char *) config + key->offset) ? 1 : 0);
                 break;
         case CONFIG_PATH:
+        case CONFIG_URIS:
                 snprintf(buffer, size, "%s", (const char *) config + key->offset);
+                break;
+        case CONFIG_CHOICE:
+                snprintf(buffer, size, "%s", choice_name(key->choices, *integer_field_const(config, key)));
                 break;
         case CONFIG_IGNORED:
                 buffer[0] = '\0';
@@ -600,7 +761,7 @@ void config_dump(const struct config *config, FILE *out) {
         char value[PATH_MAX];
 
         for (size_t i = 0; i < N_CONFIG_KEYS; i++) {
-                if (config_keys[i].type == CONFIG_IGNORED)
+                if (config_keys[i].type == CONFIG_IGNORED || config_keys[i].alias)
                         continue;
                 format_value(config, &config_keys[i], value, sizeof(value));
                 fprintf(out, "%s=%s\n", config_keys[i].name, value);
@@ -613,6 +774,8 @@ void config_diff(const struct config *old_config, const struct config *new_confi
         char old_value[PATH_MAX], new_value[PATH_MAX];
 
         for (size_t i = 0; i < N_CONFIG_KEYS; i++) {
+                if (config_keys[i].alias)
+                        continue;
                 format_value(old_config, &config_keys[i], old_value, sizeof(old_value));
                 format_value(new_config, &config_keys[i], new_value, sizeof(new_value));
                 if (strcmp(old_value, new_value) != 0)

@@ -7,6 +7,24 @@
 #include <stdint.h>
 #include <stdio.h>
 
+/* Where the list of guests comes from (KSM_GUEST_SOURCE). */
+enum guest_source {
+        GUEST_SOURCE_AUTO,      /* libvirt, and the process scan while libvirt is unreachable */
+        GUEST_SOURCE_LIBVIRT,
+        GUEST_SOURCE_PROCESS,
+};
+
+/* How much memory a guest commits (KSM_GUEST_MEMORY). */
+enum guest_memory {
+        GUEST_MEMORY_RSS,       /* resident set size of its QEMU process */
+        GUEST_MEMORY_PSS,       /* proportional set size: shared pages divided among their users */
+        GUEST_MEMORY_ASSIGNED,  /* the memory libvirt reports as assigned to the domain */
+};
+
+/* Longest KSM_LIBVIRT_URIS value, and most URIs in it. */
+#define CONFIG_URIS_MAX 1024
+#define CONFIG_URIS_COUNT_MAX 8
+
 /* The settings of /etc/ksmtuned.conf, under the shell ksmtuned's key names
  * so that existing files keep working. Defaults live in the key table in
  * config.c. */
@@ -21,7 +39,19 @@ struct config {
         int64_t thres_const_kib;        /* KSM_THRES_CONST */
         bool debug;                     /* DEBUG */
         char logfile[PATH_MAX];         /* LOGFILE, "" when unset */
+        int64_t guest_source;           /* KSM_GUEST_SOURCE, an enum guest_source */
+        char libvirt_uris[CONFIG_URIS_MAX]; /* KSM_LIBVIRT_URIS, separated by blanks */
+        int64_t guest_memory;           /* KSM_GUEST_MEMORY or KSM_PS_METRIC, an enum guest_memory */
 };
+
+/* Splits config->libvirt_uris into at most CONFIG_URIS_COUNT_MAX URIs,
+ * pointing into buffer. Returns how many. */
+size_t config_split_uris(const struct config *config, char buffer[CONFIG_URIS_MAX],
+                         const char *uris[CONFIG_URIS_COUNT_MAX]);
+
+/* The name of a guest_source or guest_memory value as the config file spells it. */
+const char *config_guest_source_name(int64_t source);
+const char *config_guest_memory_name(int64_t memory);
 
 /* Messages collected while reading one file, each a whole line in the form
  * "FILE:LINE: KEY: problem (allowed: ...)". Errors make the file invalid, and

@@ -96,7 +96,7 @@ int context_open(struct context *ctx) {
                 return EXIT_RUNTIME_FAILURE;
         }
 
-        r = guests_open(&ctx->pids);
+        r = guests_open(&ctx->guest_readers);
         if (r < 0) {
                 log_errno(&ctx->log, LOG_ERR, r, "Setting up the process scan failed: %s", strerror(-r));
                 return EXIT_RUNTIME_FAILURE;
@@ -104,9 +104,28 @@ int context_open(struct context *ctx) {
         return EXIT_SUCCESS;
 }
 
+void context_connect_libvirt(struct context *ctx, virt_change_handler on_change) {
+        char buffer[CONFIG_URIS_MAX];
+        const char *uris[CONFIG_URIS_COUNT_MAX];
+        size_t n_uris;
+        int r;
+
+        virt_close(&ctx->virt);
+        if (ctx->config.guest_source == GUEST_SOURCE_PROCESS)
+                return;
+        n_uris = config_split_uris(&ctx->config, buffer, uris);
+        r = virt_open(&ctx->virt, uris, n_uris, (enum guest_source) ctx->config.guest_source, ctx->event, &ctx->log,
+                      on_change, ctx);
+        if (r < 0)
+                log_errno(&ctx->log, LOG_ERR, r, "Setting up the libvirt connections failed: %s", strerror(-r));
+}
+
 void context_close(struct context *ctx) {
+        virt_close(&ctx->virt);
+        free(ctx->unmergeable_noted);
         guest_list_free(&ctx->guests);
-        guests_close(&ctx->pids);
+        guest_list_free(&ctx->scanned);
+        guests_close(&ctx->guest_readers);
         meminfo_close(&ctx->meminfo);
         ksm_close(&ctx->ksm);
         log_close(&ctx->log);

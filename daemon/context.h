@@ -13,6 +13,7 @@
 #include "log.h"
 #include "meminfo.h"
 #include "policy.h"
+#include "virt.h"
 
 /* The daemon's state between cycles. */
 struct context {
@@ -21,8 +22,13 @@ struct context {
         struct logger log;
 
         struct meminfo_info *meminfo;
-        struct pids_info *pids;
+        struct guest_readers guest_readers;
         struct guest_list guests;
+        struct guest_list scanned;      /* QEMU processes, to find the process of a domain without a PID file */
+        struct virt virt;               /* libvirt connections, none for KSM_GUEST_SOURCE=process */
+        bool counted_by_libvirt;        /* the last cycle's guests came from libvirt */
+        pid_t *unmergeable_noted;       /* guests logged once as not mergeable */
+        size_t n_unmergeable_noted;
         struct ksm ksm;
 
         struct decision last_decision;
@@ -39,6 +45,9 @@ struct context {
 
         sd_event *event;
         sd_event_source *timer;
+        sd_event_source *retune_timer;  /* a cycle soon after guests changed */
+        char retune_reason[320];        /* the first change since the last cycle */
+        unsigned retune_changes;        /* changes since the last cycle */
         bool ready;                     /* READY=1 sent */
         bool config_rejected;           /* the last reload found errors */
 
@@ -55,5 +64,10 @@ int context_load_config(struct context *ctx, bool reload);
 
 /* Opens what every cycle reads and writes. Returns an exit status. */
 int context_open(struct context *ctx);
+
+/* Connects to the libvirt URIs of the config, unless KSM_GUEST_SOURCE is
+ * process. With ctx->event set, on_change is called on every domain start,
+ * stop or connection change, and lost connections are retried. */
+void context_connect_libvirt(struct context *ctx, virt_change_handler on_change);
 
 void context_close(struct context *ctx);

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 /* Tags every decision message, for journalctl MESSAGE_ID=... */
 #define DECISION_MESSAGE_ID "MESSAGE_ID=5b0c1a6e7f3d4c2b9a8e6d4f2c1b0a97"
@@ -116,10 +117,200 @@ static void log_decision(struct context *ctx, int level, const struct decision *
                            d->total_kib, suffix);
 }
 
+static const char *measure_text(enum guest_memory measure) {
+        switch (measure) {
+        case GUEST_MEMORY_PSS:
+                return "proportional";
+        case GUEST_MEMORY_ASSIGNED:
+                return "assigned";
+        default:
+                return "resident";
+        }
+}
+
+/* Appends ", 1234 KiB merged (saving 1000 KiB)" when ksm_stat was readable. */
+static void format_savings(const struct guest *guest, uint64_t page_size, char *buffer, size_t size) {
+        if (guest->mergeable == GUEST_MERGEABLE_NO)
+                snprintf(buffer, size, ", not mergeable");
+        else if (guest->merging_pages == KSM_STAT_UNKNOWN)
+                snprintf(buffer, size, "%s", guest->pid > 0 ? ", savings unknown" : "");
+        else if (guest->profit_bytes == KSM_STAT_UNKNOWN)
+                snprintf(buffer, size, ", %" PRIu64 " KiB merged",
+                         (uint64_t) guest->merging_pages * page_size / 1024);
+        else
+                snprintf(buffer, size, ", %" PRIu64 " KiB merged (saving %" PRId64 " KiB)",
+                         (uint64_t) guest->merging_pages * page_size / 1024, guest->profit_bytes / 1024);
+}
+
 static void log_guests(struct context *ctx) {
+        uint64_t page_size = (uint64_t) sysconf(_SC_PAGESIZE);
+
+        if (ctx->log.max_level < LOG_DEBUG)
+                return;
+        for (size_t i = 0; i < ctx->guests.count; i++) {
+                const struct guest *guest = &ctx->guests.items[i];
+                char process[32] = "no process found", savings[128];
+
+                if (guest->pid > 0)
+                        snprintf(process, sizeof(process), "PID %d", (int) guest->pid);
+                format_savings(guest, page_size, savings, sizeof(savings));
+                log_message(&ctx->log, LOG_DEBUG, "Guest %s (%s%s): %" PRIu64 " KiB %s%s",
+                            guest->name, guest->from_libvirt ? "domain, " : "", process,
+                            guest->committed_kib, measure_text(guest->committed_by), savings);
+        }
+}
+
+/* Guests named in one summary line at most; the rest are counted. */
+#define SUMMARY_GUESTS_MAX 16
+
+/* One line with every guest's memory and savings, logged with each change of the decision. */
+static void log_guest_summary(struct context *ctx) {
+        uint64_t page_size = (uint64_t) sysconf(_SC_PAGESIZE);
+        char line[4096];
+        size_t used, shown = ctx->guests.count < SUMMARY_GUESTS_MAX ? ctx->guests.count : SUMMARY_GUESTS_MAX;
+        int64_t total_profit = 0;
+        bool profit_known = false;
+
+        if (ctx->guests.count == 0)
+                return;
         for (size_t i = 0; i < ctx->guests.count; i++)
-                log_message(&ctx->log, LOG_DEBUG, "Guest %s (PID %d): %" PRIu64 " KiB resident",
-                            ctx->guests.items[i].name, (int) ctx->guests.items[i].pid, ctx->guests.items[i].rss_kib);
+                if (ctx->guests.items[i].profit_bytes != KSM_STAT_UNKNOWN) {
+                        total_profit += ctx->guests.items[i].profit_bytes;
+                        profit_known = true;
+                }
+
+        used = (size_t) snprintf(line, sizeof(line), "Guests from %s", ctx->counted_by_libvirt ? "libvirt" : "the process scan");
+        if (profit_known)
+                used += (size_t) snprintf(line + used, sizeof(line) - used, ", saving %" PRId64 " KiB in all", total_profit / 1024);
+        for (size_t i = 0; i < shown && used < sizeof(line); i++) {
+                const struct guest *guest = &ctx->guests.items[i];
+                char savings[128];
+
+                format_savings(guest, page_size, savings, sizeof(savings));
+                used += (size_t) snprintf(line + used, sizeof(line) - used, "%s %s %" PRIu64 " KiB %s%s",
+                                          i == 0 ? ":" : ";", guest->name, guest->committed_kib,
+                                          measure_text(guest->committed_by), savings);
+        }
+        if (shown < ctx->guests.count && used < sizeof(line))
+                snprintf(line + used, sizeof(line) - used, "; and %zu more", ctx->guests.count - shown);
+        log_message(&ctx->log, LOG_INFO, "%s", line);
+}
+
+static bool unmergeable_noted(const struct context *ctx, pid_t pid) {
+        for (size_t i = 0; i < ctx->n_unmergeable_noted; i++)
+                if (ctx->unmergeable_noted[i] == pid)
+                        return true;
+        return false;
+}
+
+/* Says once per guest process that KSM cannot merge it, and forgets
+ * processes that are gone. */
+static void note_unmergeable(struct context *ctx) {
+        size_t kept = 0;
+
+        for (size_t i = 0; i < ctx->n_unmergeable_noted; i++) {
+                pid_t pid = ctx->unmergeable_noted[i];
+
+                for (size_t j = 0; j < ctx->guests.count; j++)
+                        if (ctx->guests.items[j].pid == pid && ctx->guests.items[j].mergeable == GUEST_MERGEABLE_NO) {
+                                ctx->unmergeable_noted[kept++] = pid;
+                                break;
+                        }
+        }
+        ctx->n_unmergeable_noted = kept;
+
+        for (size_t i = 0; i < ctx->guests.count; i++) {
+                const struct guest *guest = &ctx->guests.items[i];
+                pid_t *grown;
+
+                if (guest->mergeable != GUEST_MERGEABLE_NO || unmergeable_noted(ctx, guest->pid))
+                        continue;
+                grown = realloc(ctx->unmergeable_noted, (ctx->n_unmergeable_noted + 1) * sizeof(*grown));
+                if (!grown)
+                        return;
+                ctx->unmergeable_noted = grown;
+                ctx->unmergeable_noted[ctx->n_unmergeable_noted++] = guest->pid;
+                log_message(&ctx->log, LOG_NOTICE,
+                            "Guest %s (PID %d) has no memory KSM can merge (hugepages, shared memory or "
+                            "<nosharepages/>); it counts as a guest but is no reason to run KSM",
+                            guest->name, (int) guest->pid);
+        }
+}
+
+/* Finds the processes of domains that have no PID file, such as those
+ * of qemu:///session, by the -name QEMU was started with. */
+static int match_domain_processes(struct context *ctx) {
+        bool missing = false;
+        int r;
+
+        for (size_t i = 0; i < ctx->guests.count && !missing; i++)
+                missing = ctx->guests.items[i].pid == 0;
+        if (!missing)
+                return 0;
+
+        r = guests_scan(&ctx->guest_readers, &ctx->scanned);
+        if (r >= 0)
+                r = guests_read_details(&ctx->guest_readers, &ctx->scanned, GUEST_MEMORY_RSS);
+        if (r < 0)
+                return r;
+        for (size_t i = 0; i < ctx->guests.count; i++) {
+                struct guest *guest = &ctx->guests.items[i];
+
+                for (size_t j = 0; j < ctx->scanned.count && guest->pid == 0; j++)
+                        if (strcmp(ctx->scanned.items[j].name, guest->name) == 0)
+                                guest->pid = ctx->scanned.items[j].pid;
+        }
+        return 0;
+}
+
+static int compare_guest_names(const void *a, const void *b) {
+        const struct guest *x = a, *y = b;
+        int r = strcmp(x->name, y->name);
+
+        return r != 0 ? r : (x->pid > y->pid) - (x->pid < y->pid);
+}
+
+/* Fills ctx->guests from libvirt, or from the process scan when the
+ * config says so or, with KSM_GUEST_SOURCE=auto, when libvirt is unreachable. */
+static int collect_guests(struct context *ctx) {
+        enum guest_source source = (enum guest_source) ctx->config.guest_source;
+        char error[512];
+        int r;
+
+        ctx->guests.count = 0;
+        ctx->counted_by_libvirt = source == GUEST_SOURCE_LIBVIRT ||
+                                  (source == GUEST_SOURCE_AUTO && ctx->virt.n_connections > 0 &&
+                                   virt_all_connected(&ctx->virt));
+        if (ctx->counted_by_libvirt) {
+                r = virt_list_guests(&ctx->virt, &ctx->guests, error, sizeof(error));
+                if (r < 0 && source == GUEST_SOURCE_LIBVIRT)
+                        return cycle_failed(ctx, &ctx->guest_errors, r, "Counting guests failed: %s; skipping this cycle", error);
+                if (r < 0) {
+                        char message[600];
+
+                        snprintf(message, sizeof(message), "Counting guests from libvirt failed: %s; using the process scan this cycle", error);
+                        log_ratelimited(ctx, &ctx->guest_errors, LOG_WARNING, r, message);
+                        ctx->guests.count = 0;
+                        ctx->counted_by_libvirt = false;
+                }
+        }
+        if (ctx->counted_by_libvirt) {
+                r = match_domain_processes(ctx);
+        } else {
+                r = guests_scan(&ctx->guest_readers, &ctx->guests);
+        }
+        if (r >= 0)
+                r = guests_read_details(&ctx->guest_readers, &ctx->guests, (enum guest_memory) ctx->config.guest_memory);
+        if (r < 0)
+                return cycle_failed(ctx, &ctx->guest_errors, r,
+                                    "Scanning /proc for QEMU guests failed: %s; skipping this cycle", strerror(-r));
+
+        guest_list_commit(&ctx->guests, (enum guest_memory) ctx->config.guest_memory);
+        /* In name order, so that logs of one host compare line by line. */
+        if (ctx->guests.count > 1)
+                qsort(ctx->guests.items, ctx->guests.count, sizeof(ctx->guests.items[0]), compare_guest_names);
+        note_unmergeable(ctx);
+        return 0;
 }
 
 /* Says once when the kernel's advisor takes pages_to_scan over or gives it back. */
@@ -247,10 +438,9 @@ int cycle_run(struct context *ctx) {
                 return cycle_failed(ctx, &ctx->memory_errors, r,
                                     "Reading /proc/meminfo failed: %s; skipping this cycle", meminfo_error_text(r));
 
-        r = guests_scan(ctx->pids, &ctx->guests);
+        r = collect_guests(ctx);
         if (r < 0)
-                return cycle_failed(ctx, &ctx->guest_errors, r,
-                                    "Scanning /proc for QEMU guests failed: %s; skipping this cycle", strerror(-r));
+                return r;
 
         r = ksm_read_state(&ctx->ksm, &state, &failure);
         if (r == -EINVAL || r == -ERANGE)
@@ -272,8 +462,10 @@ int cycle_run(struct context *ctx) {
         log_decision(ctx, LOG_DEBUG, &d, &state);
 
         is_new = !ctx->have_decision || policy_decision_changed(&d, &ctx->last_decision, state.advisor_scan_time);
-        if (is_new)
+        if (is_new) {
                 log_decision(ctx, LOG_INFO, &d, &state);
+                log_guest_summary(ctx);
+        }
 
         r = apply_decision(ctx, &d, &state);
         if (r == 0 && ctx->cycle_error[0] != '\0') {

@@ -4,17 +4,23 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <signal.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <systemd/sd-daemon.h>
 
 #include "cycle.h"
+#include "virt-event.h"
 
 #define USEC_PER_SEC UINT64_C(1000000)
 
 /* Cycles may run up to a tenth of the interval late, at most a second, so
  * that wake-ups can be batched. */
 #define TIMER_ACCURACY_MAX_USEC USEC_PER_SEC
+
+/* A guest change is acted on this long after it is announced, so that a
+ * burst of starts, such as at host boot, is one cycle. */
+#define RETUNE_DELAY_USEC (200 * UINT64_C(1000))
 
 static uint64_t timer_accuracy_usec(const struct context *ctx) {
         uint64_t tenth = (uint64_t) ctx->config.monitor_interval_s * USEC_PER_SEC / 10;
@@ -73,6 +79,37 @@ static int on_timer(sd_event_source *source, uint64_t usec, void *userdata) {
         return 0;
 }
 
+static int on_retune(sd_event_source *source, uint64_t usec, void *userdata) {
+        struct context *ctx = userdata;
+
+        (void) source;
+        (void) usec;
+        if (ctx->retune_changes > 1)
+                log_message(&ctx->log, LOG_INFO, "Retuning: %s, and %u more change%s", ctx->retune_reason,
+                            ctx->retune_changes - 1, ctx->retune_changes == 2 ? "" : "s");
+        else
+                log_message(&ctx->log, LOG_INFO, "Retuning: %s", ctx->retune_reason);
+        ctx->retune_changes = 0;
+        run_cycle(ctx, now_monotonic_usec());
+        return 0;
+}
+
+/* Schedules a cycle RETUNE_DELAY_USEC after the first of a burst of changes. */
+static void on_guests_changed(void *userdata, const char *what) {
+        struct context *ctx = userdata;
+        uint64_t now_usec;
+
+        if (ctx->retune_changes++ > 0)
+                return;
+        snprintf(ctx->retune_reason, sizeof(ctx->retune_reason), "%s", what);
+        (void) sd_event_now(ctx->event, CLOCK_MONOTONIC, &now_usec);
+        if (sd_event_source_set_time(ctx->retune_timer, now_usec + RETUNE_DELAY_USEC) < 0 ||
+            sd_event_source_set_enabled(ctx->retune_timer, SD_EVENT_ONESHOT) < 0) {
+                /* The next regular cycle sees the change. */
+                ctx->retune_changes = 0;
+        }
+}
+
 /* Checks again whether the KSM files can be written, for a SIGHUP after
  * the cause is fixed, and logs when that changed. */
 static void recheck_writable(struct context *ctx) {
@@ -95,17 +132,24 @@ static int on_signal(sd_event_source *source, const struct signalfd_siginfo *inf
                 log_message(&ctx->log, LOG_DEBUG, "Retuning now on SIGUSR1");
                 run_cycle(ctx, now_monotonic_usec());
                 break;
-        case SIGHUP:
+        case SIGHUP: {
+                int64_t old_source = ctx->config.guest_source;
+                char old_uris[CONFIG_URIS_MAX];
+
+                snprintf(old_uris, sizeof(old_uris), "%s", ctx->config.libvirt_uris);
                 (void) sd_notifyf(false, "RELOADING=1\nSTATUS=Reloading %s\nMONOTONIC_USEC=%" PRIu64,
                                   ctx->options.config_path, now_monotonic_usec());
                 log_message(&ctx->log, LOG_INFO, "Reloading %s on SIGHUP", ctx->options.config_path);
                 (void) context_load_config(ctx, true);
                 recheck_writable(ctx);
+                if (old_source != ctx->config.guest_source || strcmp(old_uris, ctx->config.libvirt_uris) != 0)
+                        context_connect_libvirt(ctx, on_guests_changed);
                 /* Before the first decision, READY=1 still waits for it. */
                 if (ctx->ready)
                         (void) sd_notify(false, "READY=1");
                 run_cycle(ctx, now_monotonic_usec());
                 break;
+        }
         default:
                 (void) sd_notify(false, "STOPPING=1\nSTATUS=Stopping");
                 log_message(&ctx->log, LOG_INFO, "Stopping on SIG%s; KSM settings stay as they are",
@@ -137,6 +181,18 @@ static int loop_setup(struct context *ctx) {
         if (r < 0)
                 return log_errno(&ctx->log, LOG_ERR, r, "Setting up the watchdog failed: %s", strerror(-r));
 
+        r = sd_event_add_time(ctx->event, &ctx->retune_timer, CLOCK_MONOTONIC, 0, 0, on_retune, ctx);
+        if (r >= 0)
+                r = sd_event_source_set_enabled(ctx->retune_timer, SD_EVENT_OFF);
+        if (r < 0)
+                return log_errno(&ctx->log, LOG_ERR, r, "Creating the retune timer failed: %s", strerror(-r));
+
+        /* libvirt's events then arrive through this loop too. */
+        r = virt_event_register(ctx->event);
+        if (r < 0)
+                return log_errno(&ctx->log, LOG_ERR, r, "Setting up libvirt's events failed: %s", strerror(-r));
+        context_connect_libvirt(ctx, on_guests_changed);
+
         /* The first cycle runs at once, without the slack later cycles get. */
         r = sd_event_add_time_relative(ctx->event, &ctx->timer, CLOCK_MONOTONIC, 0, 1, on_timer, ctx);
         if (r < 0)
@@ -154,6 +210,9 @@ int loop_run(struct context *ctx) {
                         log_errno(&ctx->log, LOG_ERR, r, "Event loop failed: %s", strerror(-r));
         }
 
+        virt_close(&ctx->virt);
+        virt_event_unregister();
+        ctx->retune_timer = sd_event_source_unref(ctx->retune_timer);
         ctx->timer = sd_event_source_unref(ctx->timer);
         ctx->event = sd_event_unref(ctx->event);
         return r < 0 ? EXIT_RUNTIME_FAILURE : r;

@@ -65,8 +65,10 @@ int main(int argc, char **argv) {
                         log_message(&ctx.log, LOG_INFO, "ksmtuned %s started: config %s, a cycle every %" PRId64 " s%s",
                                     VERSION, ctx.options.config_path, ctx.config.monitor_interval_s,
                                     ctx.options.dry_run ? ", dry run: nothing will be written" : "");
-                if (ctx.options.once)
+                if (ctx.options.once) {
+                        context_connect_libvirt(&ctx, NULL);
                         status = cycle_run(&ctx) < 0 ? EXIT_RUNTIME_FAILURE : EXIT_SUCCESS;
+                }
                 else
                         status = loop_run(&ctx);
         }

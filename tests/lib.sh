@@ -223,13 +223,16 @@ write_meminfo() {
 }
 
 # A config file with KSM_MONITOR_INTERVAL=3600, so that only the first cycle
-# and signals run cycles, plus any KEY=VALUE lines given.
+# and signals run cycles, and KSM_GUEST_SOURCE=process, so that a libvirtd
+# running on the host adds no guests, plus any KEY=VALUE lines given, which
+# may set these keys again.
 write_config() {
 	local file=$1 line
 
 	shift
 	{
 		echo "KSM_MONITOR_INTERVAL=3600"
+		echo "KSM_GUEST_SOURCE=process"
 		for line in "$@"; do
 			echo "$line"
 		done

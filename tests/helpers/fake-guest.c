@@ -31,7 +31,9 @@ static void usage(FILE *out, const char *program) {
                 "  -p, --patterns=N      fill the pages with N distinct contents, repeated, and mark\n"
                 "                        them MADV_MERGEABLE (default 0: unique contents, not mergeable)\n"
                 "  -r, --ready-file=FILE write \"ready\\n\" to FILE instead of standard output\n"
-                "  -h, --help            show this help and exit\n",
+                "  -h, --help            show this help and exit\n"
+                "Arguments after \"--\" are ignored, so that the command line can carry QEMU's,\n"
+                "such as \"-- -name guest=web1\".\n",
                 program, MAX_MIB);
 }
 
@@ -149,7 +151,9 @@ int main(int argc, char **argv) {
                         return 2;
                 }
         }
-        if (optind < argc) {
+        /* Arguments after "--" only show in the command line, as QEMU's
+         * "-name guest=NAME" does. */
+        if (optind < argc && strcmp(argv[optind - 1], "--") != 0) {
                 fprintf(stderr, "fake-guest: unexpected argument \"%s\"\n", argv[optind]);
                 return 2;
         }

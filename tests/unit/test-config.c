@@ -163,7 +163,8 @@ static void config_all_errors_with_lines(void) {
         EXPECT(has_line(&report, "test.conf:4: KSM_SLEEP_MSEC: invalid value \"010\": leading zero, which the shell ksmtuned read as octal "
                                  "(allowed: 1 to 60000 milliseconds per 16 GiB of RAM, in decimal)"));
         EXPECT(has_line(&report, "test.conf:5: NO_SUCH_KEY: unknown key (allowed: KSM_MONITOR_INTERVAL, KSM_SLEEP_MSEC, KSM_NPAGES_BOOST, "
-                                 "KSM_NPAGES_DECAY, KSM_NPAGES_MIN, KSM_NPAGES_MAX, KSM_THRES_COEF, KSM_THRES_CONST, DEBUG, LOGFILE, PIDFILE)"));
+                                 "KSM_NPAGES_DECAY, KSM_NPAGES_MIN, KSM_NPAGES_MAX, KSM_THRES_COEF, KSM_THRES_CONST, DEBUG, LOGFILE, PIDFILE, "
+                           "KSM_GUEST_SOURCE, KSM_LIBVIRT_URIS, KSM_GUEST_MEMORY, KSM_PS_METRIC)"));
         EXPECT(has_line(&report, "test.conf:6: sections are not supported (allowed: KEY=VALUE lines)"));
         EXPECT(has_line(&report, "test.conf:7: malformed line: expected KEY=VALUE"));
         EXPECT(has_line(&report, "test.conf:8: LOGFILE: invalid value \"$HOME/ksm.log\": shell expansion is not supported (allowed: a literal value)"));
@@ -394,8 +395,49 @@ static void config_diff_reports_changes(void) {
         EXPECT_STR(diff_last, "KSM_NPAGES_MAX 1250->2000");
 }
 
+static void config_guest_keys(void) {
+        struct config_report report = { 0 };
+        struct config config;
+        char buffer[CONFIG_URIS_MAX];
+        const char *uris[CONFIG_URIS_COUNT_MAX];
+
+        EXPECT_INT(parse_text("", &config, &report), 0);
+        EXPECT_INT(config.guest_source, GUEST_SOURCE_AUTO);
+        EXPECT_INT(config.guest_memory, GUEST_MEMORY_RSS);
+        EXPECT_INT(config_split_uris(&config, buffer, uris), 1);
+        EXPECT_STR(uris[0], "qemu:///system");
+
+        EXPECT_INT(parse_text("KSM_GUEST_SOURCE=process\nKSM_GUEST_MEMORY=assigned\n"
+                              "KSM_LIBVIRT_URIS=\"qemu:///system  qemu+unix:///session?socket=/run/a.sock\"\n",
+                              &config, &report), 0);
+        EXPECT_INT(config.guest_source, GUEST_SOURCE_PROCESS);
+        EXPECT_INT(config.guest_memory, GUEST_MEMORY_ASSIGNED);
+        EXPECT_INT(config_split_uris(&config, buffer, uris), 2);
+        EXPECT_STR(uris[1], "qemu+unix:///session?socket=/run/a.sock");
+
+        /* Proxmox VE's name and its ps(1) column names. */
+        EXPECT_INT(parse_text("KSM_PS_METRIC=pss\n", &config, &report), 0);
+        EXPECT_INT(config.guest_memory, GUEST_MEMORY_PSS);
+        EXPECT_INT(parse_text("KSM_PS_METRIC=rsz\n", &config, &report), 0);
+        EXPECT_INT(config.guest_memory, GUEST_MEMORY_RSS);
+        EXPECT_INT(report.n_errors, 0);
+
+        EXPECT_INT(parse_text("KSM_GUEST_SOURCE=virsh\nKSM_GUEST_MEMORY=PSS\nKSM_LIBVIRT_URIS=/run/libvirt-sock\n"
+                              "KSM_PS_METRIC=assigned\nKSM_GUEST_MEMORY=pss\n", &config, &report), -EINVAL);
+        EXPECT(has_line(&report, "test.conf:1: KSM_GUEST_SOURCE: invalid value \"virsh\" (allowed: auto, libvirt, process)"));
+        EXPECT(has_line(&report, "test.conf:2: KSM_GUEST_MEMORY: invalid value \"PSS\" (allowed: rss, pss, assigned)"));
+        EXPECT(has_line(&report, "test.conf:3: KSM_LIBVIRT_URIS: invalid URI \"/run/libvirt-sock\": no scheme "
+                                 "(allowed: libvirt URIs such as qemu:///system, separated by blanks)"));
+        EXPECT(has_line(&report, "test.conf:4: KSM_PS_METRIC: invalid value \"assigned\" (allowed: rsz, rss, pss)"));
+        EXPECT(has_line(&report, "test.conf:5: KSM_GUEST_MEMORY: already set on line 4 by KSM_PS_METRIC, which it is "
+                                 "another name for (allowed: one of KSM_GUEST_MEMORY and KSM_PS_METRIC)"));
+        EXPECT_INT(report.n_errors, 5);
+        config_report_clear(&report);
+}
+
 int main(void) {
         RUN_TEST(config_empty_gives_defaults);
+        RUN_TEST(config_guest_keys);
         RUN_TEST(config_every_key_parses);
         RUN_TEST(config_shell_default_file);
         RUN_TEST(config_booleans);
