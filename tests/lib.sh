@@ -444,27 +444,130 @@ log_line_count() {
 	wc -l <"$DAEMON_LOG"
 }
 
+# --- The real KSM files ------------------------------------------------------
+
+# Tests that change the host's real KSM settings save every tunable first
+# and restore it when they exit, also after a failure.
+
+# Tunables are the files with an owner write bit; counters are 0444.
+writable_tunables() {
+	local file
+
+	for file in "$KSM_DIR"/*; do
+		[ $((0$(stat -c %a "$file") & 0200)) -ne 0 ] && basename "$file"
+	done
+}
+
+# The selected advisor_mode, shown in brackets: "[none] scan-time" is none.
+advisor_selection() {
+	sed -n 's/.*\[\([^]]*\)\].*/\1/p' "$KSM_DIR/advisor_mode"
+}
+
+read_tunable() {
+	if [ "$1" = advisor_mode ]; then
+		advisor_selection
+	else
+		cat "$KSM_DIR/$1"
+	fi
+}
+
+declare -A SAVED=()
+SAVED_ORDER=()
+SAVED_SHARED=0
+RESTORED=0
+
+save_tunables() {
+	local name
+
+	for name in $(writable_tunables); do
+		SAVED[$name]=$(read_tunable "$name")
+		SAVED_ORDER+=("$name")
+	done
+	SAVED_SHARED=$(($(cat "$KSM_DIR/pages_shared") + $(cat "$KSM_DIR/pages_sharing")))
+	printf '  saved %s\n' "$(for name in "${SAVED_ORDER[@]}"; do printf '%s=%s ' "$name" "${SAVED[$name]}"; done)"
+}
+
+# Writes VALUE to a tunable unless it contains it already, and prints a detail
+# line when the kernel rejects it.
+restore_one() {
+	local name=$1 value=$2
+
+	[ "$(read_tunable "$name")" = "$value" ] && return 0
+	echo "$value" >"$KSM_DIR/$name" 2>/dev/null ||
+		echo "  cannot restore $name to \"$value\": the kernel rejected the write"
+}
+
+# Restores what save_tunables saved. advisor_mode comes first, because
+# switching it to none resets pages_to_scan to 100, and run comes last.
+restore_tunables() {
+	local name
+
+	[ "${#SAVED_ORDER[@]}" -gt 0 ] && [ "$RESTORED" = 0 ] || return 0
+	RESTORED=1
+
+	[ -n "${SAVED[advisor_mode]-}" ] && restore_one advisor_mode "${SAVED[advisor_mode]}"
+	for name in "${SAVED_ORDER[@]}"; do
+		case $name in
+		advisor_mode | run | pages_to_scan) ;;
+		*) restore_one "$name" "${SAVED[$name]}" ;;
+		esac
+	done
+	# While the advisor is on, it owns pages_to_scan and the kernel rejects writes.
+	if [ -n "${SAVED[pages_to_scan]-}" ] && [ "$(advisor_selection)" != scan-time ]; then
+		restore_one pages_to_scan "${SAVED[pages_to_scan]}"
+	fi
+	if [ -n "${SAVED[run]-}" ] && [ "$(cat "$KSM_DIR/run")" != "${SAVED[run]}" ]; then
+		# run=2 unmerges everything before it returns; do that only if
+		# nothing was merged before the test, so that other merged pages stay.
+		if [ "${SAVED[run]}" = 0 ] && [ "$SAVED_SHARED" -eq 0 ]; then
+			echo 2 >"$KSM_DIR/run" 2>/dev/null || echo "  cannot write run=2 to unmerge the test's pages"
+		fi
+		restore_one run "${SAVED[run]}"
+	fi
+}
+
+# lock_real_ksm NAME...: waits until no other test that changes the real
+# KSM settings runs; a second run at the same time would save the first
+# one's values and restore them. Fails every named test after 600 s.
+lock_real_ksm() {
+	local name
+
+	mkdir -p /run/lock
+	exec {REAL_KSM_LOCK_FD}>"/run/lock/ksmtuned-kernel-test.lock"
+	flock -w 600 "$REAL_KSM_LOCK_FD" && return 0
+	for name in "$@"; do
+		fail "$name" "another test held /run/lock/ksmtuned-kernel-test.lock for 600 s"
+	done
+	exit 1
+}
+
 # --- Namespaces --------------------------------------------------------------
 
-# run_case [--real-ksm] FUNCTION NAME...: runs FUNCTION in new mount and PID
-# namespaces, where the script is executed again. The function checks the
+# run_case [--real-ksm] [--host-pids] FUNCTION NAME...: runs FUNCTION in new
+# mount and PID namespaces, or with --host-pids in a new mount namespace
+# only, where the script is executed again. The function checks the
 # test NAME and calls next_test to go on to each further NAME. A name that
 # gets no verdict, because an earlier step failed or the run was killed
 # after CASE_TIMEOUT seconds, is reported as failed.
 run_case() {
-	local fake_ksm=1 function output status name
+	local fake_ksm=1 pid_options=(--pid --mount-proc) function output status name
 
-	if [ "$1" = --real-ksm ]; then
-		fake_ksm=0
+	while :; do
+		case $1 in
+		--real-ksm) fake_ksm=0 ;;
+		# Real guests of a libvirtd outside the namespace must be visible.
+		--host-pids) pid_options=() ;;
+		*) break ;;
+		esac
 		shift
-	fi
+	done
 	function=$1
 	shift
 
 	# In the background, so that a signal to this script runs its traps at
 	# once and stop_running_case can end the namespace.
 	FAKE_KSM=$fake_ksm timeout --kill-after=10 "$CASE_TIMEOUT" \
-		unshare --mount --pid --fork --kill-child --mount-proc --propagation private \
+		unshare --mount "${pid_options[@]}" --fork --kill-child --propagation private \
 		bash "$TEST_SCRIPT" --inside-namespace "$function" "$@" >"$TEST_TMP/case-output" 2>&1 &
 	CASE_PID=$!
 	wait "$CASE_PID"
