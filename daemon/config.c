@@ -13,6 +13,7 @@
 #include <ini.h>
 
 #include "number.h"
+#include "tuner.h"
 
 enum config_type {
         CONFIG_INTEGER,
@@ -65,6 +66,32 @@ static const struct config_choice ps_metric_choices[] = {
         { NULL, 0 },
 };
 
+static const struct config_choice policy_choices[] = {
+        { "adaptive", POLICY_ADAPTIVE },
+        { "legacy", POLICY_LEGACY },
+        { NULL, 0 },
+};
+
+static const struct config_choice free_source_choices[] = {
+        { "available", TUNER_FREE_AVAILABLE },
+        { "legacy", TUNER_FREE_LEGACY_SUM },
+        { NULL, 0 },
+};
+
+static const struct config_choice exit_choices[] = {
+        { "keep", TUNER_EXIT_KEEP },
+        { "stop", TUNER_EXIT_STOP },
+        { "restore", TUNER_EXIT_RESTORE },
+        { NULL, 0 },
+};
+
+/* A kernel setting that ksmtuned writes only when the file sets it. */
+static const struct config_choice kernel_flag_choices[] = {
+        { "0", 0 },
+        { "1", 1 },
+        { NULL, 0 },
+};
+
 /* The system instance of libvirt's QEMU driver, where virsh and
  * virt-manager put guests when run as root. */
 #define DEFAULT_LIBVIRT_URIS "qemu:///system"
@@ -108,6 +135,24 @@ static const struct config_key config_keys[] = {
         CHOICE_KEY("KSM_GUEST_MEMORY", guest_memory, GUEST_MEMORY_RSS, guest_memory_choices),
         { .name = "KSM_PS_METRIC", .type = CONFIG_CHOICE, .offset = offsetof(struct config, guest_memory),
           .default_value = GUEST_MEMORY_RSS, .choices = ps_metric_choices, .alias = true },
+        /* The adaptive policy stops scanning what is merged already; legacy
+         * is the shell ksmtuned's algorithm. Their defaults are explained in
+         * tuner_config_defaults(). */
+        CHOICE_KEY("KSM_POLICY", policy, POLICY_ADAPTIVE, policy_choices),
+        CHOICE_KEY("KSM_FREE_MEMORY", free_source, TUNER_FREE_AVAILABLE, free_source_choices),
+        INTEGER_KEY("KSM_STOP_MARGIN", stop_margin_percent, 5, 0, 100, "percent of MemTotal"),
+        INTEGER_KEY("KSM_SCAN_TIME", scan_time_s, 10, 1, 86400, "seconds"),
+        INTEGER_KEY("KSM_SLEEP_MAX_MSEC", sleep_max_ms, 1000, 10, 60000, "milliseconds"),
+        INTEGER_KEY("KSM_SCAN_GAIN_MIN", scan_gain_min_kib, 1024, 0, INT64_C(1) << 40, "KiB"),
+        INTEGER_KEY("KSM_MAX_CPU", max_cpu_percent, 10, 1, 100, "percent of one CPU"),
+        { .name = "KSM_ADVISOR", .type = CONFIG_BOOLEAN, .offset = offsetof(struct config, advisor_handover),
+          .default_value = 0 },
+        INTEGER_KEY("KSM_YIELD_AFTER", yield_after, 3, 0, 1000000, "cycles"),
+        CHOICE_KEY("KSM_ON_EXIT", exit_action, TUNER_EXIT_KEEP, exit_choices),
+        { .name = "KSM_UNMERGE_ON_EXIT", .type = CONFIG_BOOLEAN, .offset = offsetof(struct config, unmerge_on_exit),
+          .default_value = 0 },
+        CHOICE_KEY("KSM_MERGE_ACROSS_NODES", merge_across_nodes, TUNER_UNSET, kernel_flag_choices),
+        CHOICE_KEY("KSM_USE_ZERO_PAGES", use_zero_pages, TUNER_UNSET, kernel_flag_choices),
 };
 
 #define N_CONFIG_KEYS (sizeof(config_keys) / sizeof(config_keys[0]))
@@ -150,11 +195,12 @@ void config_set_defaults(struct config *config) {
         snprintf(config->libvirt_uris, sizeof(config->libvirt_uris), "%s", DEFAULT_LIBVIRT_URIS);
 }
 
+/* An unset kernel setting has no name: its value in a dump is empty. */
 static const char *choice_name(const struct config_choice *choices, int64_t value) {
         for (const struct config_choice *c = choices; c->name; c++)
                 if (c->value == value)
                         return c->name;
-        return "?";
+        return "";
 }
 
 const char *config_guest_source_name(int64_t source) {
@@ -163,6 +209,10 @@ const char *config_guest_source_name(int64_t source) {
 
 const char *config_guest_memory_name(int64_t memory) {
         return choice_name(guest_memory_choices, memory);
+}
+
+const char *config_policy_name(int64_t policy) {
+        return choice_name(policy_choices, policy);
 }
 
 size_t config_split_uris(const struct config *config, char buffer[CONFIG_URIS_MAX],
@@ -477,7 +527,7 @@ static bool check_path(struct parse_state *state, const struct config_key *key, 
 }
 
 static bool check_choice(struct parse_state *state, const struct config_key *key, const char *value) {
-        char names[128] = "";
+        char names[256] = "";
 
         if (value[0] == '\0') {
                 *integer_field(&state->config, key) = key->default_value;
@@ -492,8 +542,9 @@ static bool check_choice(struct parse_state *state, const struct config_key *key
                         strcat(names, ", ");
                 strcat(names, c->name);
         }
-        add_error(state->report, "%s:%u: %s: invalid value \"%s\" (allowed: %s)",
-                  state->path, state->line_number, key->name, value, names);
+        add_error(state->report, "%s:%u: %s: invalid value \"%s\" (allowed: %s%s)",
+                  state->path, state->line_number, key->name, value, names,
+                  key->default_value == TUNER_UNSET ? ", or empty to leave the kernel's value" : "");
         return false;
 }
 
@@ -540,7 +591,8 @@ static bool check_uris(struct parse_state *state, const struct config_key *key, 
 }
 
 static void report_unknown_key(struct parse_state *state, const char *name) {
-        char names[512] = "";
+        char names[1024] = "";
+        size_t used = 0;
 
         for (size_t i = 0; i < N_CONFIG_KEYS; i++) {
                 /* A key in the wrong case is a likely typo: name the right one. */
@@ -549,9 +601,9 @@ static void report_unknown_key(struct parse_state *state, const char *name) {
                                   state->path, state->line_number, name, config_keys[i].name);
                         return;
                 }
-                if (i > 0)
-                        strcat(names, ", ");
-                strcat(names, config_keys[i].name);
+                if (used < sizeof(names))
+                        used += (size_t) snprintf(names + used, sizeof(names) - used, "%s%s",
+                                                  i > 0 ? ", " : "", config_keys[i].name);
         }
         add_error(state->report, "%s:%u: %s: unknown key (allowed: %s)", state->path, state->line_number, name, names);
 }

@@ -21,6 +21,12 @@ enum guest_memory {
         GUEST_MEMORY_ASSIGNED,  /* the memory libvirt reports as assigned to the domain */
 };
 
+/* The tuning algorithm (KSM_POLICY). */
+enum tuning_policy {
+        POLICY_ADAPTIVE,        /* need-driven, with back-off and a CPU cap: daemon/tuner.h */
+        POLICY_LEGACY,          /* the shell ksmtuned's, exactly: daemon/policy.h */
+};
+
 /* Longest KSM_LIBVIRT_URIS value, and most URIs in it. */
 #define CONFIG_URIS_MAX 1024
 #define CONFIG_URIS_COUNT_MAX 8
@@ -42,6 +48,21 @@ struct config {
         int64_t guest_source;           /* KSM_GUEST_SOURCE, an enum guest_source */
         char libvirt_uris[CONFIG_URIS_MAX]; /* KSM_LIBVIRT_URIS, separated by blanks */
         int64_t guest_memory;           /* KSM_GUEST_MEMORY or KSM_PS_METRIC, an enum guest_memory */
+
+        /* The adaptive policy's keys; tuner_config_defaults() explains the defaults. */
+        int64_t policy;                 /* KSM_POLICY, an enum tuning_policy */
+        int64_t free_source;            /* KSM_FREE_MEMORY, an enum tuner_free_source */
+        int64_t stop_margin_percent;    /* KSM_STOP_MARGIN */
+        int64_t scan_time_s;            /* KSM_SCAN_TIME */
+        int64_t sleep_max_ms;           /* KSM_SLEEP_MAX_MSEC */
+        int64_t scan_gain_min_kib;      /* KSM_SCAN_GAIN_MIN */
+        int64_t max_cpu_percent;        /* KSM_MAX_CPU */
+        bool advisor_handover;          /* KSM_ADVISOR */
+        int64_t yield_after;            /* KSM_YIELD_AFTER */
+        int64_t exit_action;            /* KSM_ON_EXIT, an enum tuner_exit_action */
+        bool unmerge_on_exit;           /* KSM_UNMERGE_ON_EXIT */
+        int64_t merge_across_nodes;     /* KSM_MERGE_ACROSS_NODES, -1 to leave it */
+        int64_t use_zero_pages;         /* KSM_USE_ZERO_PAGES, -1 to leave it */
 };
 
 /* Splits config->libvirt_uris into at most CONFIG_URIS_COUNT_MAX URIs,
@@ -52,6 +73,7 @@ size_t config_split_uris(const struct config *config, char buffer[CONFIG_URIS_MA
 /* The name of a guest_source or guest_memory value as the config file spells it. */
 const char *config_guest_source_name(int64_t source);
 const char *config_guest_memory_name(int64_t memory);
+const char *config_policy_name(int64_t policy);
 
 /* Messages collected while reading one file, each a whole line in the form
  * "FILE:LINE: KEY: problem (allowed: ...)". Errors make the file invalid, and

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "context.h"
 
+#include "adaptive.h"
+
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -71,6 +73,7 @@ int context_load_config(struct context *ctx, bool reload) {
         if (reload)
                 config_diff(&ctx->config, &config, log_config_change, ctx);
         ctx->config = config;
+        adaptive_reset(ctx);
         log_set_debug(&ctx->log, ctx->options.debug || config.debug);
         reopen_logfile(ctx);
         return 0;
@@ -93,6 +96,13 @@ int context_open(struct context *ctx) {
         r = meminfo_open(&ctx->meminfo);
         if (r < 0) {
                 log_errno(&ctx->log, LOG_ERR, r, "Opening /proc/meminfo failed: %s", strerror(-r));
+                return EXIT_RUNTIME_FAILURE;
+        }
+
+        ctx->tuner_written = tuner_settings_unset();
+        r = ksmd_open(&ctx->ksmd);
+        if (r < 0) {
+                log_errno(&ctx->log, LOG_ERR, r, "Setting up the ksmd reader failed: %s", strerror(-r));
                 return EXIT_RUNTIME_FAILURE;
         }
 
@@ -123,6 +133,8 @@ void context_connect_libvirt(struct context *ctx, virt_change_handler on_change)
 void context_close(struct context *ctx) {
         virt_close(&ctx->virt);
         free(ctx->unmergeable_noted);
+        free(ctx->previous_guest_pids);
+        ksmd_close(&ctx->ksmd);
         guest_list_free(&ctx->guests);
         guest_list_free(&ctx->scanned);
         guests_close(&ctx->guest_readers);

@@ -9,10 +9,12 @@
 #include "cli.h"
 #include "config.h"
 #include "guests.h"
+#include "ksmd.h"
 #include "ksm.h"
 #include "log.h"
 #include "meminfo.h"
 #include "policy.h"
+#include "tuner.h"
 #include "virt.h"
 
 /* The daemon's state between cycles. */
@@ -31,8 +33,26 @@ struct context {
         size_t n_unmergeable_noted;
         struct ksm ksm;
 
-        struct decision last_decision;
+        struct decision last_decision; /* either policy's, for the status and the next legacy cycle */
         bool have_decision;
+        char reason_text[160];          /* the last decision's reasons in words */
+        bool guest_summary_due;         /* the decision changed: log the guests' summary line */
+
+        /* The adaptive policy (KSM_POLICY=adaptive). */
+        struct tuner_config tuner_config;
+        struct tuner_state tuner_state;
+        struct tuner_decision last_tuner_decision;
+        struct tuner_settings tuner_written;    /* what ksmtuned last wrote and read back */
+        struct tuner_settings at_start;         /* found at start, for KSM_ON_EXIT=restore */
+        bool have_at_start;
+        bool node_settings_done;        /* merge_across_nodes and use_zero_pages applied for this config */
+        struct ksmd_reader ksmd;
+        bool ksmd_known;                /* ksmd_last_ms holds a reading */
+        uint64_t ksmd_last_ms;
+        uint64_t ksmd_last_usec;        /* CLOCK_MONOTONIC of that reading */
+        uint64_t guest_generation;      /* advances when a guest appears */
+        pid_t *previous_guest_pids;
+        size_t n_previous_guest_pids;
         uint64_t cycles;
         char cycle_error[256];          /* why the last cycle failed, "" when it did not */
 

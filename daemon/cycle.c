@@ -9,12 +9,14 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "adaptive.h"
+
 /* Tags every decision message, for journalctl MESSAGE_ID=... */
 #define DECISION_MESSAGE_ID "MESSAGE_ID=5b0c1a6e7f3d4c2b9a8e6d4f2c1b0a97"
 
 /* Logs a message that may repeat every cycle at most as often as limit
  * allows. Returns -abs(error). */
-static int log_ratelimited(struct context *ctx, struct ratelimit *limit, int level, int error, const char *message) {
+int cycle_log_ratelimited(struct context *ctx, struct ratelimit *limit, int level, int error, const char *message) {
         unsigned suppressed;
 
         if (!ratelimit_check(limit, now_monotonic_usec(), &suppressed))
@@ -27,15 +29,14 @@ static int log_ratelimited(struct context *ctx, struct ratelimit *limit, int lev
 
 /* Records why a cycle failed, for STATUS=, and logs it, rate-limited.
  * Returns -abs(error). */
-__attribute__((format(printf, 4, 5)))
-static int cycle_failed(struct context *ctx, struct ratelimit *limit, int error, const char *format, ...) {
+int cycle_failed(struct context *ctx, struct ratelimit *limit, int error, const char *format, ...) {
         va_list ap;
 
         va_start(ap, format);
         vsnprintf(ctx->cycle_error, sizeof(ctx->cycle_error), format, ap);
         va_end(ap);
 
-        return log_ratelimited(ctx, limit, LOG_ERR, error, ctx->cycle_error);
+        return cycle_log_ratelimited(ctx, limit, LOG_ERR, error, ctx->cycle_error);
 }
 
 static const char *plural(size_t count) {
@@ -43,7 +44,7 @@ static const char *plural(size_t count) {
 }
 
 /* Whether this cycle's decision reaches the kernel. */
-static bool writes_possible(const struct context *ctx) {
+bool cycle_writes_possible(const struct context *ctx) {
         return !ctx->options.dry_run && ctx->ksm.write_error == 0;
 }
 
@@ -111,7 +112,7 @@ static void log_decision(struct context *ctx, int level, const struct decision *
                            "%s%s: %s (free %" PRIu64 " KiB, threshold %" PRIu64
                            " KiB, %zu guest%s commit %" PRIu64 " KiB of %" PRIu64 " KiB)%s",
                            policy_change_verb(ctx->have_decision ? &ctx->last_decision : NULL, state->run == 1, d,
-                                              state->advisor_scan_time, writes_possible(ctx)),
+                                              state->advisor_scan_time, cycle_writes_possible(ctx)),
                            settings, policy_reason_text(d->reasons),
                            d->free_kib, d->threshold_kib, d->guests, plural(d->guests), d->committed_kib,
                            d->total_kib, suffix);
@@ -289,7 +290,7 @@ static int collect_guests(struct context *ctx) {
                         char message[600];
 
                         snprintf(message, sizeof(message), "Counting guests from libvirt failed: %s; using the process scan this cycle", error);
-                        log_ratelimited(ctx, &ctx->guest_errors, LOG_WARNING, r, message);
+                        cycle_log_ratelimited(ctx, &ctx->guest_errors, LOG_WARNING, r, message);
                         ctx->guests.count = 0;
                         ctx->counted_by_libvirt = false;
                 }
@@ -328,7 +329,7 @@ static void note_advisor(struct context *ctx, bool scan_time) {
                             ctx->ksm.path);
 }
 
-static void note_write_error(struct context *ctx, int error) {
+void cycle_note_write_error(struct context *ctx, int error) {
         if (ctx->write_error_noted)
                 return;
         ctx->write_error_noted = true;
@@ -350,7 +351,7 @@ static int apply_write(struct context *ctx, const struct ksm_write *w) {
         r = ksm_write(&ctx->ksm, file, w->value, &read_back);
         if (r == -EROFS || r == -EACCES || r == -EPERM) {
                 ctx->ksm.write_error = r;
-                note_write_error(ctx, r);
+                cycle_note_write_error(ctx, r);
                 return r;
         }
         if (r == -EINVAL && w->file == KSM_FILE_PAGES_TO_SCAN) {
@@ -377,11 +378,11 @@ static int apply_write(struct context *ctx, const struct ksm_write *w) {
         if (read_back != w->value) {
                 snprintf(message, sizeof(message), "Wrote %" PRId64 " to %s/%s, but the kernel reports %" PRId64,
                          w->value, ctx->ksm.path, file, read_back);
-                log_ratelimited(ctx, &ctx->external_changes, LOG_WARNING, 0, message);
+                cycle_log_ratelimited(ctx, &ctx->external_changes, LOG_WARNING, 0, message);
         } else if (changed_outside) {
                 snprintf(message, sizeof(message), "Set %s/%s to %" PRId64 "; something else had changed it to %" PRId64
                          " since ksmtuned wrote %" PRId64, ctx->ksm.path, file, w->value, w->old_value, previous_write);
-                log_ratelimited(ctx, &ctx->external_changes, LOG_NOTICE, 0, message);
+                cycle_log_ratelimited(ctx, &ctx->external_changes, LOG_NOTICE, 0, message);
         } else {
                 log_message(&ctx->log, LOG_DEBUG, "Wrote %" PRId64 " to %s/%s", w->value, ctx->ksm.path, file);
         }
@@ -399,7 +400,7 @@ static int apply_decision(struct context *ctx, const struct decision *d, const s
                 return 0;
         }
         if (plan.count > 0 && ctx->ksm.write_error < 0) {
-                note_write_error(ctx, ctx->ksm.write_error);
+                cycle_note_write_error(ctx, ctx->ksm.write_error);
                 return ctx->ksm.write_error;
         }
 
@@ -422,13 +423,32 @@ static const char *meminfo_error_text(int error) {
         return strerror(-error);
 }
 
+/* The shell ksmtuned's algorithm (KSM_POLICY=legacy). */
+static int legacy_cycle(struct context *ctx, const struct memory_snapshot *memory, const struct ksm_state *state) {
+        struct guest_summary summary = { .count = ctx->guests.count, .committed_kib = ctx->guests.committed_kib };
+        struct decision d;
+        int r;
+
+        r = policy_decide(&ctx->config, memory, &summary, ctx->have_decision ? &ctx->last_decision : NULL, &d);
+        if (r < 0)
+                return log_errno(&ctx->log, LOG_ERR, r, "Deciding failed: %s", strerror(-r));
+
+        log_decision(ctx, LOG_DEBUG, &d, state);
+        if (!ctx->have_decision || policy_decision_changed(&d, &ctx->last_decision, state->advisor_scan_time)) {
+                log_decision(ctx, LOG_INFO, &d, state);
+                ctx->guest_summary_due = true;
+        }
+
+        r = apply_decision(ctx, &d, state);
+        snprintf(ctx->reason_text, sizeof(ctx->reason_text), "%s", policy_reason_text(d.reasons));
+        ctx->last_decision = d;
+        return r;
+}
+
 int cycle_run(struct context *ctx) {
         struct memory_snapshot memory;
         struct ksm_state state;
-        struct guest_summary summary;
-        struct decision d;
         struct ksm_read_failure failure;
-        bool is_new;
         int r;
 
         ctx->cycles++;
@@ -452,28 +472,20 @@ int cycle_run(struct context *ctx) {
                 return cycle_failed(ctx, &ctx->ksm_errors, r, "Reading %s/%s failed: %s; skipping this cycle",
                                     ctx->ksm.path, failure.file, strerror(-r));
 
-        summary = (struct guest_summary) { .count = ctx->guests.count, .committed_kib = ctx->guests.committed_kib };
-        r = policy_decide(&ctx->config, &memory, &summary, ctx->have_decision ? &ctx->last_decision : NULL, &d);
-        if (r < 0)
-                return log_errno(&ctx->log, LOG_ERR, r, "Deciding failed: %s", strerror(-r));
-
         note_advisor(ctx, state.advisor_scan_time);
         log_guests(ctx);
-        log_decision(ctx, LOG_DEBUG, &d, &state);
-
-        is_new = !ctx->have_decision || policy_decision_changed(&d, &ctx->last_decision, state.advisor_scan_time);
-        if (is_new) {
-                log_decision(ctx, LOG_INFO, &d, &state);
+        if (ctx->config.policy == POLICY_ADAPTIVE)
+                r = adaptive_cycle(ctx, &memory, &state);
+        else
+                r = legacy_cycle(ctx, &memory, &state);
+        if (ctx->guest_summary_due) {
                 log_guest_summary(ctx);
+                ctx->guest_summary_due = false;
         }
-
-        r = apply_decision(ctx, &d, &state);
         if (r == 0 && ctx->cycle_error[0] != '\0') {
                 log_message(&ctx->log, LOG_NOTICE, "Tuning cycles succeed again; the last failure was: %s", ctx->cycle_error);
                 ctx->cycle_error[0] = '\0';
         }
-
-        ctx->last_decision = d;
         ctx->have_decision = true;
         return r;
 }
@@ -495,8 +507,8 @@ void cycle_status_text(const struct context *ctx, char *buffer, size_t size) {
                 snprintf(buffer, size, "Waiting for the first tuning cycle");
         else if (d->run)
                 snprintf(buffer, size, "KSM running at %s, sleep_millisecs=%" PRId64 ": %s; %zu guest%s%s",
-                         pages_to_scan, d->sleep_ms, policy_reason_text(d->reasons), d->guests, plural(d->guests), mode);
+                         pages_to_scan, d->sleep_ms, ctx->reason_text, d->guests, plural(d->guests), mode);
         else
-                snprintf(buffer, size, "KSM stopped: %s; %zu guest%s%s", policy_reason_text(d->reasons), d->guests,
+                snprintf(buffer, size, "KSM stopped: %s; %zu guest%s%s", ctx->reason_text, d->guests,
                          plural(d->guests), mode);
 }

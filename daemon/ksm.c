@@ -124,6 +124,13 @@ int ksm_read_state(const struct ksm *ksm, struct ksm_state *ret, struct ksm_read
                 { "pages_shared", &state.pages_shared },
                 { "pages_sharing", &state.pages_sharing },
                 { "general_profit", &state.general_profit_bytes },
+                { "pages_unshared", &state.pages_unshared },
+                { "pages_scanned", &state.pages_scanned },
+                { "full_scans", &state.full_scans },
+                { "advisor_target_scan_time", &state.advisor_target_scan_time_s },
+                { "advisor_max_cpu", &state.advisor_max_cpu_percent },
+                { "merge_across_nodes", &state.merge_across_nodes },
+                { "use_zero_pages", &state.use_zero_pages },
         };
         char text[64];
         int r;
@@ -145,9 +152,28 @@ int ksm_read_state(const struct ksm *ksm, struct ksm_state *ret, struct ksm_read
         for (size_t i = 0; i < sizeof(counters) / sizeof(counters[0]); i++)
                 if (read_number(ksm, counters[i].file, counters[i].value, text, sizeof(text)) < 0)
                         *counters[i].value = KSM_COUNTER_UNKNOWN;
+        state.has_advisor = faccessat(ksm->dir_fd, "advisor_mode", F_OK, 0) == 0;
 
         *ret = state;
         return 0;
+}
+
+int ksm_write_text(const struct ksm *ksm, const char *file, const char *text) {
+        size_t length = strlen(text);
+        ssize_t n;
+        int fd, r = 0;
+
+        fd = openat(ksm->dir_fd, file, O_WRONLY | O_TRUNC | O_CLOEXEC);
+        if (fd < 0)
+                return -errno;
+        n = write(fd, text, length);
+        if (n < 0)
+                r = -errno;
+        else if ((size_t) n != length)
+                r = -EIO;
+        if (close(fd) < 0 && r == 0)
+                r = -errno;
+        return r;
 }
 
 int ksm_write(const struct ksm *ksm, const char *file, int64_t value, int64_t *ret_read_back) {

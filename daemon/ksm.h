@@ -22,6 +22,15 @@ struct ksm_state {
         int64_t pages_shared;
         int64_t pages_sharing;
         int64_t general_profit_bytes;   /* signed: negative while the first scan costs more than it saves */
+        int64_t pages_unshared;
+        int64_t pages_scanned;
+        int64_t full_scans;
+        /* Tunables only the adaptive policy writes, KSM_COUNTER_UNKNOWN when missing. */
+        bool has_advisor;               /* advisor_mode exists (Linux 6.8 and later) */
+        int64_t advisor_target_scan_time_s;
+        int64_t advisor_max_cpu_percent;
+        int64_t merge_across_nodes;     /* missing without NUMA */
+        int64_t use_zero_pages;
 };
 
 struct ksm {
@@ -73,6 +82,10 @@ struct ksm_read_failure {
  * valid, and the counters, which may be missing. Returns 0 or a negative
  * errno, with the first file that failed in *failure. */
 int ksm_read_state(const struct ksm *ksm, struct ksm_state *ret, struct ksm_read_failure *failure);
+
+/* Writes text and a newline to file, as ksm_write() does, without reading
+ * it back. Returns 0 or a negative errno. */
+int ksm_write_text(const struct ksm *ksm, const char *file, const char *text);
 
 /* Reads whether advisor_mode is scan-time. The file reads "[none] scan-time",
  * with the selected mode in brackets. Kernels before 6.8 lack it, which

@@ -9,6 +9,7 @@
 
 #include <systemd/sd-daemon.h>
 
+#include "adaptive.h"
 #include "cycle.h"
 #include "virt-event.h"
 
@@ -152,8 +153,14 @@ static int on_signal(sd_event_source *source, const struct signalfd_siginfo *inf
         }
         default:
                 (void) sd_notify(false, "STOPPING=1\nSTATUS=Stopping");
-                log_message(&ctx->log, LOG_INFO, "Stopping on SIG%s; KSM settings stay as they are",
-                            sigabbrev_np((int) info->ssi_signo));
+                if (ctx->config.policy == POLICY_ADAPTIVE &&
+                    (ctx->config.exit_action != TUNER_EXIT_KEEP || ctx->config.unmerge_on_exit)) {
+                        log_message(&ctx->log, LOG_INFO, "Stopping on SIG%s", sigabbrev_np((int) info->ssi_signo));
+                        adaptive_exit(ctx);
+                } else {
+                        log_message(&ctx->log, LOG_INFO, "Stopping on SIG%s; KSM settings stay as they are",
+                                    sigabbrev_np((int) info->ssi_signo));
+                }
                 (void) sd_event_exit(ctx->event, 0);
                 break;
         }

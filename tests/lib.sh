@@ -233,6 +233,7 @@ write_config() {
 	{
 		echo "KSM_MONITOR_INTERVAL=3600"
 		echo "KSM_GUEST_SOURCE=process"
+		echo "KSM_POLICY=legacy"
 		for line in "$@"; do
 			echo "$line"
 		done

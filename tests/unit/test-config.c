@@ -164,7 +164,9 @@ static void config_all_errors_with_lines(void) {
                                  "(allowed: 1 to 60000 milliseconds per 16 GiB of RAM, in decimal)"));
         EXPECT(has_line(&report, "test.conf:5: NO_SUCH_KEY: unknown key (allowed: KSM_MONITOR_INTERVAL, KSM_SLEEP_MSEC, KSM_NPAGES_BOOST, "
                                  "KSM_NPAGES_DECAY, KSM_NPAGES_MIN, KSM_NPAGES_MAX, KSM_THRES_COEF, KSM_THRES_CONST, DEBUG, LOGFILE, PIDFILE, "
-                           "KSM_GUEST_SOURCE, KSM_LIBVIRT_URIS, KSM_GUEST_MEMORY, KSM_PS_METRIC)"));
+                           "KSM_GUEST_SOURCE, KSM_LIBVIRT_URIS, KSM_GUEST_MEMORY, KSM_PS_METRIC, KSM_POLICY, KSM_FREE_MEMORY, "
+                           "KSM_STOP_MARGIN, KSM_SCAN_TIME, KSM_SLEEP_MAX_MSEC, KSM_SCAN_GAIN_MIN, KSM_MAX_CPU, KSM_ADVISOR, "
+                           "KSM_YIELD_AFTER, KSM_ON_EXIT, KSM_UNMERGE_ON_EXIT, KSM_MERGE_ACROSS_NODES, KSM_USE_ZERO_PAGES)"));
         EXPECT(has_line(&report, "test.conf:6: sections are not supported (allowed: KEY=VALUE lines)"));
         EXPECT(has_line(&report, "test.conf:7: malformed line: expected KEY=VALUE"));
         EXPECT(has_line(&report, "test.conf:8: LOGFILE: invalid value \"$HOME/ksm.log\": shell expansion is not supported (allowed: a literal value)"));
