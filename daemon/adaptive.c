@@ -434,7 +434,7 @@ void adaptive_exit(struct context *ctx) {
                 log_message(&ctx->log, LOG_INFO, "Unmerging every page on exit (%" PRIu64 " KiB needed, %" PRIu64
                             " KiB available)", plan.needed_kib, plan.available_kib);
         else if (ctx->tuner_config.unmerge_on_exit)
-                log_message(&ctx->log, LOG_NOTICE, "Not unmerging on exit: %s (%" PRIu64 " KiB needed, %" PRIu64
+                log_message(&ctx->log, LOG_NOTICE, "KSM_UNMERGE_ON_EXIT: %s (%" PRIu64 " KiB needed, %" PRIu64
                             " KiB available)", tuner_unmerge_text(plan.unmerge), plan.needed_kib, plan.available_kib);
         if (ctx->tuner_config.exit_action == TUNER_EXIT_STOP)
                 log_message(&ctx->log, LOG_INFO, "Stopping KSM on exit (KSM_ON_EXIT=stop)");
