@@ -14,12 +14,12 @@
 
 #define USEC_PER_SEC UINT64_C(1000000)
 
-/* A restarted libvirtd answers within seconds, so retries start at a
- * second; an absent one is asked once a minute. */
+/* A restarted libvirtd accepts connections again within seconds, so
+ * retries start at a second, and an absent one is tried once a minute. */
 #define RETRY_DELAY_MIN_USEC (1 * USEC_PER_SEC)
 #define RETRY_DELAY_MAX_USEC (60 * USEC_PER_SEC)
 
-/* A libvirtd that stops answering is given up after 5 s * (3 + 1). */
+/* A libvirtd that stops responding is given up after 5 s * (3 + 1). */
 #define KEEPALIVE_INTERVAL_S 5
 #define KEEPALIVE_COUNT 3
 
@@ -51,8 +51,8 @@ const char *virt_lifecycle_text(int event) {
         }
 }
 
-/* libvirt prints every error to stderr unless told otherwise; ksmtuned
- * logs the ones it cares about itself. */
+/* libvirt prints every error to stderr unless an error handler is set, and
+ * ksmtuned logs the errors that matter itself. */
 static void ignore_error(void *userdata, virErrorPtr error) {
         (void) userdata;
         (void) error;
