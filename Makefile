@@ -3,6 +3,8 @@
 #   make                  build ./ksmtuned
 #   make check            build and run every test (root runs the namespace and kernel tests)
 #   make install          install under $(DESTDIR)$(PREFIX); make uninstall removes it again
+#   make bench            compare KSM tuners on this host's kernel and write docs/benchmarks.md
+#                         (root; bench/install-deps installs what it needs; BENCH_FLAGS=--quick)
 #
 # Paths follow Debian and Fedora: the binary in /usr/sbin, the unit in
 # /usr/lib/systemd/system, the config in /etc.
@@ -63,6 +65,22 @@ $(BUILD)/tests/%: tests/helpers/%.c | $(BUILD)/tests
 
 check: ksmtuned $(UNIT_TESTS) $(HELPERS)
 	tests/run $(UNIT_TESTS)
+
+# The benchmark changes the host's real KSM settings and restores them at the end.
+BENCH_TOOLS  := $(BUILD)/bench/workload $(BUILD)/bench/sampler
+BENCH_FLAGS  ?=
+
+.PHONY: bench
+
+$(BUILD)/bench:
+	mkdir -p $@
+
+$(BUILD)/bench/%: bench/%.c | $(BUILD)/bench
+	$(CC) -std=c11 -D_GNU_SOURCE $(WARNINGS) $(CFLAGS) $(LDFLAGS) -o $@ $<
+
+bench: ksmtuned $(BENCH_TOOLS)
+	bench/run $(BENCH_FLAGS)
+	bench/report
 
 install: ksmtuned
 	install -D -m 0755 ksmtuned $(DESTDIR)$(SBINDIR)/ksmtuned
