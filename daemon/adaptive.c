@@ -39,9 +39,14 @@ void adaptive_config(const struct config *config, struct tuner_config *ret) {
 }
 
 void adaptive_reset(struct context *ctx) {
+        /* A reload must still be able to take back an advisor that ksmtuned switched on. */
+        bool handed_over = ctx->tuner_state.advisor_handed_over;
+
         adaptive_config(&ctx->config, &ctx->tuner_config);
         tuner_state_reset(&ctx->tuner_state);
+        ctx->tuner_state.advisor_handed_over = handed_over;
         ctx->node_settings_done = false;
+        ctx->advisor_missing_noted = false;
 }
 
 static int64_t known_or_unset(int64_t value) {
@@ -386,6 +391,11 @@ int adaptive_cycle(struct context *ctx, const struct memory_snapshot *memory, co
         read_ksmd_cpu(ctx, &input);
 
         apply_node_settings(ctx, &input);
+        if (ctx->tuner_config.advisor_handover && !state->has_advisor && !ctx->advisor_missing_noted) {
+                ctx->advisor_missing_noted = true;
+                log_message(&ctx->log, LOG_NOTICE, "KSM_ADVISOR is set, but this kernel has no %s/advisor_mode "
+                            "(Linux 6.8 and later have it); ksmtuned sets pages_to_scan itself", ctx->ksm.path);
+        }
 
         r = tuner_decide(&ctx->tuner_config, &input, &ctx->tuner_state, &t);
         if (r < 0)

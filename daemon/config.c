@@ -100,8 +100,8 @@ static const struct config_choice kernel_flag_choices[] = {
         { .name = key, .type = CONFIG_INTEGER, .offset = offsetof(struct config, field), \
           .default_value = def, .min = lo, .max = hi, .unit = u }
 
-/* The defaults are the shell ksmtuned's, so an empty or missing file behaves
- * as it did. The ranges keep every value the kernel can be given valid:
+/* The shell ksmtuned's keys keep its defaults, so that its files keep their
+ * meaning; its algorithm itself needs KSM_POLICY=legacy. The ranges keep every value the kernel can be given valid:
  * pages_to_scan and sleep_millisecs are unsigned int in the kernel, and a
  * million pages (4 GiB on x86-64) per wake-up is already far beyond what
  * any tuning needs. */

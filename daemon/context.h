@@ -45,6 +45,7 @@ struct context {
         struct tuner_settings tuner_written;    /* what ksmtuned last wrote and read back */
         struct tuner_settings at_start;         /* found at start, for KSM_ON_EXIT=restore */
         bool have_at_start;
+        bool advisor_missing_noted;     /* logged that KSM_ADVISOR has no advisor to hand over to */
         bool node_settings_done;        /* merge_across_nodes and use_zero_pages applied for this config */
         struct ksmd_reader ksmd;
         bool ksmd_known;                /* ksmd_last_ms holds a reading */

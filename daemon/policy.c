@@ -89,9 +89,10 @@ const char *policy_change_verb(const struct decision *previous, bool kernel_runn
                 return "KSM stays stopped";
         if (advisor || !previous)
                 return "KSM keeps running";
-        if (d->npages > previous->npages)
+        /* The speed is pages per sleep, so compare npages / sleep_ms of both. */
+        if (d->npages * previous->sleep_ms > previous->npages * d->sleep_ms)
                 return applied ? "Speeding up KSM" : "Would speed up KSM";
-        if (d->npages < previous->npages)
+        if (d->npages * previous->sleep_ms < previous->npages * d->sleep_ms)
                 return applied ? "Slowing down KSM" : "Would slow down KSM";
         return "KSM keeps running";
 }
