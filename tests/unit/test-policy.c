@@ -225,10 +225,13 @@ static void policy_change_detection(void) {
 }
 
 static void policy_change_verbs(void) {
-        struct decision running = { .run = true, .npages = 600 };
-        struct decision faster = { .run = true, .npages = 900 };
-        struct decision slower = { .run = true, .npages = 550 };
-        struct decision stopped = { .run = false, .npages = 600 };
+        struct decision running = { .run = true, .npages = 600, .sleep_ms = 20 };
+        struct decision faster = { .run = true, .npages = 900, .sleep_ms = 20 };
+        struct decision slower = { .run = true, .npages = 550, .sleep_ms = 20 };
+        struct decision stopped = { .run = false, .npages = 600, .sleep_ms = 20 };
+        /* The same pages with a longer sleep, and fewer pages with a shorter sleep. */
+        struct decision longer_sleep = { .run = true, .npages = 600, .sleep_ms = 40 };
+        struct decision same_speed = { .run = true, .npages = 300, .sleep_ms = 10 };
 
         EXPECT_STR(policy_change_verb(NULL, false, &running, false, true), "Starting KSM");
         EXPECT_STR(policy_change_verb(NULL, false, &running, false, false), "Would start KSM");
@@ -239,6 +242,9 @@ static void policy_change_verbs(void) {
         EXPECT_STR(policy_change_verb(&running, false, &faster, false, false), "Would speed up KSM");
         EXPECT_STR(policy_change_verb(&running, false, &slower, false, true), "Slowing down KSM");
         EXPECT_STR(policy_change_verb(&running, false, &slower, true, true), "KSM keeps running");
+        EXPECT_STR(policy_change_verb(&running, false, &longer_sleep, false, true), "Slowing down KSM");
+        EXPECT_STR(policy_change_verb(&longer_sleep, false, &running, false, true), "Speeding up KSM");
+        EXPECT_STR(policy_change_verb(&running, false, &same_speed, false, true), "KSM keeps running");
         EXPECT_STR(policy_change_verb(&running, false, &stopped, false, false), "Would stop KSM");
         /* The previous decision wins over what the kernel reported at start. */
         EXPECT_STR(policy_change_verb(&stopped, true, &running, false, true), "Starting KSM");
