@@ -226,7 +226,7 @@ static int parse_options(int argc, char **argv, struct options *o) {
                         return 2;
                 }
         }
-        /* getopt_long stops at "--"; what follows is ignored on purpose. */
+        /* getopt_long stops at "--", and the words after it are ignored on purpose. */
         if (optind < argc && strcmp(argv[optind - 1], "--") != 0) {
                 fprintf(stderr, "workload: unexpected argument \"%s\" (put ignored words after \"--\")\n", argv[optind]);
                 return 2;
