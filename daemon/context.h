@@ -69,6 +69,7 @@ struct context {
         sd_event_source *retune_timer;  /* a cycle soon after guests changed */
         char retune_reason[320];        /* the first change since the last cycle */
         unsigned retune_changes;        /* changes since the last cycle */
+        bool retune_major;              /* retune_reason is a start, stop, crash or connection change */
         bool ready;                     /* READY=1 sent */
         bool config_rejected;           /* the last reload found errors */
 

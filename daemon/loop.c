@@ -95,14 +95,22 @@ static int on_retune(sd_event_source *source, uint64_t usec, void *userdata) {
         return 0;
 }
 
-/* Schedules a cycle RETUNE_DELAY_USEC after the first of a burst of changes. */
-static void on_guests_changed(void *userdata, const char *what) {
+/* Schedules a cycle RETUNE_DELAY_USEC after the first of a burst of
+ * changes. The log names the first major change of the burst: libvirt
+ * resumes a domain it starts before it reports the start. */
+static void on_guests_changed(void *userdata, const char *what, bool major) {
         struct context *ctx = userdata;
         uint64_t now_usec;
 
-        if (ctx->retune_changes++ > 0)
+        if (ctx->retune_changes++ > 0) {
+                if (major && !ctx->retune_major) {
+                        snprintf(ctx->retune_reason, sizeof(ctx->retune_reason), "%s", what);
+                        ctx->retune_major = true;
+                }
                 return;
+        }
         snprintf(ctx->retune_reason, sizeof(ctx->retune_reason), "%s", what);
+        ctx->retune_major = major;
         (void) sd_event_now(ctx->event, CLOCK_MONOTONIC, &now_usec);
         if (sd_event_source_set_time(ctx->retune_timer, now_usec + RETUNE_DELAY_USEC) < 0 ||
             sd_event_source_set_enabled(ctx->retune_timer, SD_EVENT_ONESHOT) < 0) {

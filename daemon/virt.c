@@ -69,9 +69,9 @@ static const char *fallback_text(const struct virt *virt) {
                                                  : "its domains are not counted meanwhile";
 }
 
-static void notify_change(struct virt *virt, const char *what) {
+static void notify_change(struct virt *virt, const char *what, bool major) {
         if (virt->on_change)
-                virt->on_change(virt->userdata, what);
+                virt->on_change(virt->userdata, what, major);
 }
 
 static int on_lifecycle(virConnectPtr conn, virDomainPtr domain, int event, int detail, void *opaque) {
@@ -85,7 +85,8 @@ static int on_lifecycle(virConnectPtr conn, virDomainPtr domain, int event, int 
                 return 0;
         snprintf(what, sizeof(what), "domain %s %s", virDomainGetName(domain), text);
         log_message(c->virt->log, LOG_DEBUG, "libvirt at %s: %s", c->uri, what);
-        notify_change(c->virt, what);
+        notify_change(c->virt, what, event == VIR_DOMAIN_EVENT_STARTED || event == VIR_DOMAIN_EVENT_STOPPED ||
+                                     event == VIR_DOMAIN_EVENT_CRASHED);
         return 0;
 }
 
@@ -130,7 +131,7 @@ static void on_close(virConnectPtr conn, int reason, void *opaque) {
                     c->uri, c->error, fallback_text(c->virt));
         schedule_retry(c, 0);
         snprintf(what, sizeof(what), "lost the connection to libvirt at %s", c->uri);
-        notify_change(c->virt, what);
+        notify_change(c->virt, what, true);
 }
 
 static void disconnect(struct virt_connection *c) {
@@ -236,7 +237,7 @@ static int on_retry(sd_event_source *source, uint64_t usec, void *userdata) {
         }
         log_connected(c);
         snprintf(what, sizeof(what), "connected to libvirt at %s", c->uri);
-        notify_change(c->virt, what);
+        notify_change(c->virt, what, true);
         return 0;
 }
 

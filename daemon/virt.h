@@ -39,8 +39,9 @@ struct virt_connection {
 };
 
 /* Called when a domain starts, stops, crashes, pauses or resumes, or when
- * a connection comes or goes. what describes it, e.g. "domain web1 started". */
-typedef void (*virt_change_handler)(void *userdata, const char *what);
+ * a connection comes or goes. what describes it, e.g. "domain web1 started".
+ * major is false for pauses and resumes, which change no guest count. */
+typedef void (*virt_change_handler)(void *userdata, const char *what, bool major);
 
 struct virt {
         sd_event *event;                /* NULL: no events and no reconnects, for --once */

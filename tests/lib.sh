@@ -533,6 +533,8 @@ restore_tunables() {
 lock_real_ksm() {
 	local name
 
+	# Processes the script starts inherit the descriptor and so hold the
+	# lock too, until they exit.
 	mkdir -p /run/lock
 	exec {REAL_KSM_LOCK_FD}>"/run/lock/ksmtuned-kernel-test.lock"
 	flock -w 600 "$REAL_KSM_LOCK_FD" && return 0
@@ -611,6 +613,19 @@ stop_running_case() {
 	CASE_PID=
 }
 
+# Ends what the case started in the background, such as the datagram
+# capture. Without a PID namespace (--host-pids) nothing else would end it.
+stop_case_jobs() {
+	local pids
+
+	pids=$(jobs -p)
+	[ -n "$pids" ] || return 0
+	# shellcheck disable=SC2086
+	kill $pids 2>/dev/null
+	# shellcheck disable=SC2086
+	wait $pids 2>/dev/null
+}
+
 # Ends the running test and begins the next name given to run_case.
 next_test() {
 	end_test
@@ -628,7 +643,7 @@ namespace_main() {
 	shift 2
 	CASE_NAMES=("$@")
 	begin_test "${CASE_NAMES[0]}"
-	trap end_test EXIT
+	trap 'end_test; stop_case_jobs' EXIT
 
 	CASE_DIR=$(mktemp -d "$TEST_TMP/case.XXXXXX") || abort_test "cannot create a directory in $TEST_TMP"
 	CONFIG=$CASE_DIR/ksmtuned.conf
