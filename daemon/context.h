@@ -27,6 +27,8 @@ struct context {
         struct guest_readers guest_readers;
         struct guest_list guests;
         struct guest_list scanned;      /* QEMU processes, to find the process of a domain without a PID file */
+        uint64_t unmatched_signature;   /* domains the last such scan did not find a process for */
+        uint64_t unmatched_scan_cycle;  /* the cycle of that scan */
         struct virt virt;               /* libvirt connections, none for KSM_GUEST_SOURCE=process */
         bool counted_by_libvirt;        /* the last cycle's guests came from libvirt */
         pid_t *unmergeable_noted;       /* guests logged once as not mergeable */

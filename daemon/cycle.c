@@ -238,15 +238,44 @@ static void note_unmergeable(struct context *ctx) {
         }
 }
 
+/* Order-independent hash of the names of the guests without a PID, to
+ * tell whether a scan could find anything new (FNV-1a per name, XORed). */
+static uint64_t unmatched_signature(const struct guest_list *guests) {
+        uint64_t signature = 0;
+
+        for (size_t i = 0; i < guests->count; i++) {
+                uint64_t hash = UINT64_C(14695981039346656037);
+
+                if (guests->items[i].pid != 0)
+                        continue;
+                for (const char *p = guests->items[i].name; *p; p++)
+                        hash = (hash ^ (unsigned char) *p) * UINT64_C(1099511628211);
+                signature ^= hash;
+        }
+        return signature;
+}
+
+/* A domain whose process a scan did not find is looked for again after
+ * this many cycles, or at once when the set of such domains changes. */
+#define UNMATCHED_RESCAN_CYCLES 10
+
 /* Finds the processes of domains that have no PID file, such as those
- * of qemu:///session, by the -name QEMU was started with. */
+ * of qemu:///session, by the -name QEMU was started with. Processes found
+ * are remembered by name, and guests_read_details() checks each again. */
 static int match_domain_processes(struct context *ctx) {
-        bool missing = false;
+        uint64_t signature;
         int r;
 
-        for (size_t i = 0; i < ctx->guests.count && !missing; i++)
-                missing = ctx->guests.items[i].pid == 0;
-        if (!missing)
+        for (size_t i = 0; i < ctx->guests.count; i++) {
+                struct guest *guest = &ctx->guests.items[i];
+
+                for (size_t j = 0; j < ctx->scanned.count && guest->pid == 0; j++)
+                        if (strcmp(ctx->scanned.items[j].name, guest->name) == 0)
+                                guest->pid = ctx->scanned.items[j].pid;
+        }
+        signature = unmatched_signature(&ctx->guests);
+        if (signature == 0 ||
+            (signature == ctx->unmatched_signature && ctx->cycles - ctx->unmatched_scan_cycle < UNMATCHED_RESCAN_CYCLES))
                 return 0;
 
         r = guests_scan(&ctx->guest_readers, &ctx->scanned);
@@ -261,6 +290,8 @@ static int match_domain_processes(struct context *ctx) {
                         if (strcmp(ctx->scanned.items[j].name, guest->name) == 0)
                                 guest->pid = ctx->scanned.items[j].pid;
         }
+        ctx->unmatched_signature = unmatched_signature(&ctx->guests);
+        ctx->unmatched_scan_cycle = ctx->cycles;
         return 0;
 }
 
