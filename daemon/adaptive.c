@@ -109,8 +109,13 @@ static uint64_t mergeable_kib(const struct guest_list *guests) {
         return sum;
 }
 
+/* ksmd's CPU time is counted in clock ticks of 10 ms, so a share measured
+ * over less than this would be mostly rounding, as in cycles that follow
+ * a guest's start by 200 ms. */
+#define KSMD_INTERVAL_MIN_USEC (5 * UINT64_C(1000000))
+
 /* ksmd's CPU time since the last reading; -1 when unknown, as inside a PID
- * namespace where ksmd is not visible. */
+ * namespace where ksmd is not visible, or when the interval is too short. */
 static void read_ksmd_cpu(struct context *ctx, struct tuner_input *input) {
         uint64_t now_usec = now_monotonic_usec(), cpu_ms;
 
@@ -120,6 +125,8 @@ static void read_ksmd_cpu(struct context *ctx, struct tuner_input *input) {
                 ctx->ksmd_known = false;
                 return;
         }
+        if (ctx->ksmd_known && now_usec - ctx->ksmd_last_usec < KSMD_INTERVAL_MIN_USEC)
+                return;         /* the next cycle measures over the longer interval */
         if (ctx->ksmd_known && cpu_ms >= ctx->ksmd_last_ms && now_usec > ctx->ksmd_last_usec) {
                 input->ksmd_cpu_ms = (int64_t) (cpu_ms - ctx->ksmd_last_ms);
                 input->interval_ms = (int64_t) ((now_usec - ctx->ksmd_last_usec) / 1000);
@@ -152,8 +159,6 @@ static void build_input(struct context *ctx, const struct memory_snapshot *memor
                 .kernel = settings_from_state(state),
                 .written = ctx->tuner_written,
         };
-        if (ret->guests.mergeable_kib > ret->guests.committed_kib)
-                ret->guests.committed_kib = ret->guests.mergeable_kib;
 }
 
 static int64_t *written_field(struct tuner_settings *settings, enum tuner_file file) {
@@ -252,7 +257,7 @@ static struct decision decision_view(const struct tuner_decision *t, size_t gues
         };
 }
 
-#define N_FIELDS 16
+#define N_FIELDS 20
 
 static void log_tuner_decision(struct context *ctx, int level, const struct tuner_decision *t,
                                const struct tuner_input *input, const struct ksm_state *state) {

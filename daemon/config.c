@@ -573,11 +573,30 @@ static bool check_uris(struct parse_state *state, const struct config_key *key, 
                 abort();
         memcpy(buffer, value, strlen(value) + 1);
         for (char *word = strtok_r(buffer, " \t", &save); word; word = strtok_r(NULL, " \t", &save)) {
+                const char *authority = strstr(word, "://");
+
                 if (!has_uri_scheme(word)) {
                         add_error(state->report, "%s:%u: %s: invalid URI \"%s\": no scheme "
                                   "(allowed: libvirt URIs such as qemu:///system, separated by blanks)",
                                   state->path, state->line_number, key->name, word);
                         return false;
+                }
+                /* Another host's domains do not use this host's memory. */
+                if (authority && authority[3] != '/' && authority[3] != '\0') {
+                        add_error(state->report, "%s:%u: %s: invalid URI \"%s\": it names a host, and ksmtuned counts only "
+                                  "this host's guests (allowed: local URIs such as qemu:///system)",
+                                  state->path, state->line_number, key->name, word);
+                        return false;
+                }
+                /* The same domains would count twice. */
+                for (char *earlier = buffer; earlier < word; earlier += strlen(earlier) + 1) {
+                        while (earlier < word && *earlier == '\0')
+                                earlier++;
+                        if (earlier < word && strcmp(earlier, word) == 0) {
+                                add_error(state->report, "%s:%u: %s: URI \"%s\" is listed twice (allowed: each URI once)",
+                                          state->path, state->line_number, key->name, word);
+                                return false;
+                        }
                 }
                 count++;
         }

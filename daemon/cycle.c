@@ -232,16 +232,18 @@ static void note_unmergeable(struct context *ctx) {
                 ctx->unmergeable_noted = grown;
                 ctx->unmergeable_noted[ctx->n_unmergeable_noted++] = guest->pid;
                 log_message(&ctx->log, LOG_NOTICE,
-                            "Guest %s (PID %d) has no memory KSM can merge (hugepages, shared memory or "
-                            "<nosharepages/>); it counts as a guest but is no reason to run KSM",
+                            "Guest %s (PID %d) has no memory marked mergeable (as with <nosharepages/>); "
+                            "it counts as a guest but is no reason to run KSM",
                             guest->name, (int) guest->pid);
         }
 }
 
 /* Order-independent hash of the names of the guests without a PID, to
- * tell whether a scan could find anything new (FNV-1a per name, XORed). */
+ * tell whether a scan could find anything new: the sum of each name's
+ * FNV-1a hash, so that equal names do not cancel out, and 0 for none. */
 static uint64_t unmatched_signature(const struct guest_list *guests) {
         uint64_t signature = 0;
+        bool any = false;
 
         for (size_t i = 0; i < guests->count; i++) {
                 uint64_t hash = UINT64_C(14695981039346656037);
@@ -250,29 +252,38 @@ static uint64_t unmatched_signature(const struct guest_list *guests) {
                         continue;
                 for (const char *p = guests->items[i].name; *p; p++)
                         hash = (hash ^ (unsigned char) *p) * UINT64_C(1099511628211);
-                signature ^= hash;
+                signature += hash;
+                any = true;
         }
-        return signature;
+        return any ? signature | 1 : 0;
 }
 
 /* A domain whose process a scan did not find is looked for again after
  * this many cycles, or at once when the set of such domains changes. */
 #define UNMATCHED_RESCAN_CYCLES 10
 
-/* Finds the processes of domains that have no PID file, such as those
- * of qemu:///session, by the -name QEMU was started with. Processes found
- * are remembered by name, and guests_read_details() checks each again. */
-static int match_domain_processes(struct context *ctx) {
-        uint64_t signature;
-        int r;
-
+static void assign_scanned_pids(struct context *ctx) {
         for (size_t i = 0; i < ctx->guests.count; i++) {
                 struct guest *guest = &ctx->guests.items[i];
 
                 for (size_t j = 0; j < ctx->scanned.count && guest->pid == 0; j++)
-                        if (strcmp(ctx->scanned.items[j].name, guest->name) == 0)
+                        if (ctx->scanned.items[j].pid > 0 && strcmp(ctx->scanned.items[j].name, guest->name) == 0)
                                 guest->pid = ctx->scanned.items[j].pid;
         }
+}
+
+/* Finds the processes of domains that have no PID file, such as those
+ * of qemu:///session, by the -name QEMU was started with. Processes found
+ * by the last scan are tried first and checked again, so that a domain
+ * whose process was restarted is looked for anew. */
+static int match_domain_processes(struct context *ctx) {
+        uint64_t signature;
+        int r;
+
+        assign_scanned_pids(ctx);
+        r = guests_read_details(&ctx->guest_readers, &ctx->guests, GUEST_MEMORY_RSS);
+        if (r < 0)
+                return r;
         signature = unmatched_signature(&ctx->guests);
         if (signature == 0 ||
             (signature == ctx->unmatched_signature && ctx->cycles - ctx->unmatched_scan_cycle < UNMATCHED_RESCAN_CYCLES))
@@ -283,13 +294,7 @@ static int match_domain_processes(struct context *ctx) {
                 r = guests_read_details(&ctx->guest_readers, &ctx->scanned, GUEST_MEMORY_RSS);
         if (r < 0)
                 return r;
-        for (size_t i = 0; i < ctx->guests.count; i++) {
-                struct guest *guest = &ctx->guests.items[i];
-
-                for (size_t j = 0; j < ctx->scanned.count && guest->pid == 0; j++)
-                        if (strcmp(ctx->scanned.items[j].name, guest->name) == 0)
-                                guest->pid = ctx->scanned.items[j].pid;
-        }
+        assign_scanned_pids(ctx);
         ctx->unmatched_signature = unmatched_signature(&ctx->guests);
         ctx->unmatched_scan_cycle = ctx->cycles;
         return 0;

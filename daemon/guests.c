@@ -313,8 +313,9 @@ static void apply_details(struct guest *guest, struct pids_result *item, void *u
 
         if (item[DETAIL_STATE].result.s_ch == 'Z')
                 return;
-        /* A PID file left behind may name a PID that now runs something else. */
-        if (guest->from_libvirt && named && strcmp(name, guest->name) != 0)
+        /* A PID file left behind, or a PID remembered from a scan, may now
+         * belong to another process: QEMU started by libvirt always has -name. */
+        if (guest->from_libvirt && (!named || strcmp(name, guest->name) != 0))
                 return;
 
         /* Marks the process as found. */

@@ -13,7 +13,7 @@ struct pids_info;
 enum guest_mergeable {
         GUEST_MERGEABLE_UNKNOWN,        /* /proc/PID/ksm_stat missing or unreadable */
         GUEST_MERGEABLE_YES,
-        GUEST_MERGEABLE_NO,             /* no mergeable memory: hugepages, shared memory, <nosharepages/> */
+        GUEST_MERGEABLE_NO,             /* no memory marked mergeable, as with <nosharepages/> */
 };
 
 struct guest {

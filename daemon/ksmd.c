@@ -51,7 +51,8 @@ static uint64_t ticks_to_ms(unsigned long long ticks) {
         return (uint64_t) ticks * 1000 / (uint64_t) (hz > 0 ? hz : 100);
 }
 
-/* The whole process list is read only when ksmd's PID is not known yet. */
+/* Reads the whole process list, which is done only while ksmd's PID is not
+ * known; a /proc without ksmd is not read again. */
 static int find_ksmd(struct ksmd_reader *reader, uint64_t *ret_ms) {
         struct pids_fetch *fetch;
 
@@ -68,6 +69,7 @@ static int find_ksmd(struct ksmd_reader *reader, uint64_t *ret_ms) {
                         return 0;
                 }
         }
+        reader->absent = true;
         return -ESRCH;
 }
 
@@ -75,6 +77,8 @@ int ksmd_cpu_ms(struct ksmd_reader *reader, uint64_t *ret_ms) {
         struct pids_fetch *fetch;
         unsigned pid = (unsigned) reader->pid;
 
+        if (reader->absent)
+                return -ESRCH;
         if (reader->pid == 0)
                 return find_ksmd(reader, ret_ms);
 

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #pragma once
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -10,6 +11,7 @@ struct pids_info;
 struct ksmd_reader {
         struct pids_info *info;
         pid_t pid;              /* 0 until found */
+        bool absent;            /* not in this /proc, as inside a PID namespace: not looked for again */
 };
 
 int ksmd_open(struct ksmd_reader *ret);

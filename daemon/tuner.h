@@ -171,8 +171,8 @@ struct tuner_counters {
 /* The guests found this cycle. */
 struct tuner_guests {
         size_t count;                   /* for the log: the decision does not use it */
-        uint64_t committed_kib;         /* resident memory of all guests */
-        uint64_t mergeable_kib;         /* memory the guests marked mergeable, at most committed_kib */
+        uint64_t committed_kib;         /* guests' memory by KSM_GUEST_MEMORY, of the guests KSM can merge */
+        uint64_t mergeable_kib;         /* resident memory of the guests KSM can merge, what ksmd has to scan */
         uint64_t generation;            /* advances whenever a new guest appears */
 };
 

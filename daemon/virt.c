@@ -113,7 +113,8 @@ static const char *close_reason_text(int reason) {
         }
 }
 
-/* libvirt forbids closing the connection from here: the retry timer does. */
+/* Closing the connection here would re-enter libvirt from its own
+ * callback, so the retry timer closes it. */
 static void on_close(virConnectPtr conn, int reason, void *opaque) {
         struct virt_connection *c = opaque;
         char what[300];
@@ -192,11 +193,14 @@ static void log_connected(struct virt_connection *c) {
 
         (void) virConnectGetLibVersion(c->conn, &version);
         if (c->outage_logged)
-                log_message(c->virt->log, LOG_INFO, "Connected to libvirt at %s again after %" PRIu64 " s; counting its domains",
-                            c->uri, (now_monotonic_usec() - c->outage_start_usec) / USEC_PER_SEC);
+                log_message(c->virt->log, LOG_INFO, "Connected to libvirt %lu.%lu.%lu at %s %s %" PRIu64 " s",
+                            version / 1000000, version / 1000 % 1000, version % 1000, c->uri,
+                            c->ever_connected ? "again after" : "after trying for",
+                            (now_monotonic_usec() - c->outage_start_usec) / USEC_PER_SEC);
         else
                 log_message(c->virt->log, LOG_INFO, "Connected to libvirt %lu.%lu.%lu at %s",
                             version / 1000000, version / 1000 % 1000, version % 1000, c->uri);
+        c->ever_connected = true;
         c->outage_logged = false;
         c->failed_attempts = 0;
         c->retry_delay_usec = 0;
@@ -213,8 +217,8 @@ static void note_failure(struct virt_connection *c) {
         c->outage_logged = true;
         c->outage_start_usec = now_monotonic_usec();
         if (c->virt->event)
-                log_message(c->virt->log, LOG_WARNING, "Cannot connect to libvirt at %s: %s; %s, retrying every %" PRIu64
-                            " s to %" PRIu64 " s", c->uri, c->error, fallback_text(c->virt),
+                log_message(c->virt->log, LOG_WARNING, "Cannot connect to libvirt at %s: %s; %s, retrying after %" PRIu64
+                            " s, doubling up to every %" PRIu64 " s", c->uri, c->error, fallback_text(c->virt),
                             RETRY_DELAY_MIN_USEC / USEC_PER_SEC, RETRY_DELAY_MAX_USEC / USEC_PER_SEC);
         else
                 log_message(c->virt->log, LOG_WARNING, "Cannot connect to libvirt at %s: %s; %s",

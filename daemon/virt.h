@@ -31,6 +31,7 @@ struct virt_connection {
         bool system_qemu;               /* qemu:///system: PIDs come from LIBVIRT_QEMU_STATE_DIR */
         bool lost;                      /* libvirt closed it; torn down by the retry timer */
         bool outage_logged;
+        bool ever_connected;
         unsigned failed_attempts;
         uint64_t outage_start_usec;
         uint64_t retry_delay_usec;

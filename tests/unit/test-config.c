@@ -435,6 +435,15 @@ static void config_guest_keys(void) {
                                  "another name for (allowed: one of KSM_GUEST_MEMORY and KSM_PS_METRIC)"));
         EXPECT_INT(report.n_errors, 5);
         config_report_clear(&report);
+
+        /* Another host's guests, and one connection listed twice. */
+        EXPECT_INT(parse_text("KSM_LIBVIRT_URIS=qemu+ssh://root@host2/system\n"
+                              "KSM_LIBVIRT_URIS=\"qemu:///system test:///default qemu:///system\"\n", &config, &report), -EINVAL);
+        EXPECT(has_line(&report, "test.conf:1: KSM_LIBVIRT_URIS: invalid URI \"qemu+ssh://root@host2/system\": it names a host, "
+                                 "and ksmtuned counts only this host's guests (allowed: local URIs such as qemu:///system)"));
+        EXPECT(has_line(&report, "test.conf:2: KSM_LIBVIRT_URIS: URI \"qemu:///system\" is listed twice (allowed: each URI once)"));
+        EXPECT_INT(report.n_errors, 2);
+        config_report_clear(&report);
 }
 
 int main(void) {
