@@ -301,6 +301,31 @@ static uint64_t unmerged_pages(const struct tuner_input *input, unsigned reasons
         return mergeable > merged ? mergeable - merged : 0;
 }
 
+/* KSM merges a page on its second pass at the earliest: the first two full
+ * scans after a return to the full rate gain nothing even with much to merge. */
+#define SCANS_BEFORE_JUDGING 2u
+
+/* The rate that scans all of the guests' mergeable memory within the
+ * target scan time while much of it is unmerged, or what is unmerged
+ * within it once that is less than scan_gain_min_kib. */
+static uint64_t need_rate_pages_per_s(const struct tuner_config *config, const struct tuner_input *input,
+                                      const struct tuner_decision *d) {
+        uint64_t page_kib = input->page_size_bytes / 1024;
+        uint64_t gain_pages = (uint64_t) config->scan_gain_min_kib / page_kib;
+        uint64_t merged = add_saturating(counter_pages(input->counters.pages_shared),
+                                         counter_pages(input->counters.pages_sharing));
+        uint64_t pass_pages = d->unmerged_pages;
+        uint64_t target_s = (uint64_t) config->target_scan_time_s;
+
+        if (d->unmerged_pages > gain_pages) {
+                if (d->reasons & TUNER_REASON_OTHER_MERGEABLE)
+                        pass_pages = add_saturating(d->unmerged_pages, merged);
+                else if (input->guests.mergeable_kib / page_kib > pass_pages)
+                        pass_pages = input->guests.mergeable_kib / page_kib;
+        }
+        return pass_pages / target_s + (pass_pages % target_s != 0);
+}
+
 /* Returns the TUNER_FLAG_* bits of events that return to the full rate. */
 static unsigned ramp_up_events(const struct tuner_config *config, const struct tuner_input *input,
                                const struct tuner_state *state, const struct tuner_decision *d) {
@@ -534,13 +559,14 @@ int tuner_decide(const struct tuner_config *config, const struct tuner_input *in
         d.flags |= ramp_events;
         if (ramp_events != 0) {
                 next.backoff_steps = 0;
+                next.scans_since_ramp = 0;
                 if (d.run && own_speed)
                         d.flags |= TUNER_FLAG_RAMP_UP;
         }
 
         base_sleep = base_sleep_ms(config, d.total_kib);
         floor_sleep = floor_sleep_ms(config, base_sleep);
-        need_rate = (d.unmerged_pages + (uint64_t) config->target_scan_time_s - 1) / (uint64_t) config->target_scan_time_s;
+        need_rate = need_rate_pages_per_s(config, input, &d);
 
         /* Feedback from completed full scans. full_scans going back means
          * run=2 reset it: the next scan starts a new baseline. */
@@ -549,7 +575,15 @@ int tuner_decide(const struct tuner_config *config, const struct tuner_input *in
                 next.scan_pages_sharing = counters->pages_sharing;
                 next.scan_profit_bytes = counters->general_profit_bytes;
         } else if (counters->full_scans > state->full_scans) {
-                if (ramp_events == 0 && own_speed) {
+                bool judged = next.scans_since_ramp >= SCANS_BEFORE_JUDGING;
+
+                if (ramp_events == 0 && next.scans_since_ramp < SCANS_BEFORE_JUDGING) {
+                        uint64_t scans = (uint64_t) (counters->full_scans - state->full_scans);
+
+                        next.scans_since_ramp = scans >= SCANS_BEFORE_JUDGING - next.scans_since_ramp ?
+                                                SCANS_BEFORE_JUDGING : next.scans_since_ramp + (unsigned) scans;
+                }
+                if (ramp_events == 0 && own_speed && judged) {
                         if (scan_gained(config, input, state)) {
                                 if (next.backoff_steps > 0) {
                                         next.backoff_steps--;

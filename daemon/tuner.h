@@ -22,16 +22,20 @@
  * have marked memory mergeable, and KSM keeps serving them.
  *
  * How fast. The memory still to merge is the guests' mergeable memory minus
- * what KSM has merged already (pages_shared + pages_sharing pages). The scan
- * rate is chosen so that ksmd would scan that memory once within the target
- * scan time. sleep_millisecs is KSM_SLEEP_MSEC scaled to MemTotal as in the
+ * what KSM has merged already (pages_shared + pages_sharing pages). While
+ * that is more than a little, the scan rate is chosen so that ksmd scans all
+ * of the guests' mergeable memory once within the target scan time, as each
+ * pass covers merged pages too; once it is little, the rate follows what is
+ * left. sleep_millisecs is KSM_SLEEP_MSEC scaled to MemTotal as in the
  * shell version, and pages_to_scan is the rate times that sleep, within
  * KSM_NPAGES_MIN and KSM_NPAGES_MAX. A rate too low for KSM_NPAGES_MIN
  * lengthens the sleep instead, up to a maximum sleep. KSM_NPAGES_MIN pages
  * every maximum sleep is the slowest ksmd ever scans while running.
  *
  * Back-off. Each time ksmd finishes a full scan (full_scans advances), the
- * tuner checks what the scan gained. When neither pages_sharing nor
+ * tuner checks what the scan gained. KSM merges a new page on its second
+ * pass at the earliest, so the first two scans after a return to the full
+ * rate are not judged. When neither pages_sharing nor
  * general_profit rose by more than a small amount, the scan was fruitless
  * and the rate halves, step by step, down to the slowest speed. A scan that
  * gained takes one step back up. A new guest, falling pages_sharing (merged
@@ -285,6 +289,7 @@ struct tuner_state {
         int64_t scan_pages_sharing;     /* pages_sharing then */
         int64_t scan_profit_bytes;      /* general_profit then */
         unsigned backoff_steps;
+        unsigned scans_since_ramp;      /* full scans since the last return to the full rate, at most 2 counted */
         uint64_t cpu_limit_pages_per_s; /* 0 when the cap does not limit */
         unsigned override_counts[TUNER_N_WATCHED_FILES];    /* consecutive cycles with the file changed by another writer */
         unsigned yielded_files;
