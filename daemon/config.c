@@ -137,14 +137,14 @@ static const struct config_key config_keys[] = {
           .default_value = GUEST_MEMORY_RSS, .choices = ps_metric_choices, .alias = true },
         /* The adaptive policy stops scanning what is merged already; legacy
          * is the shell ksmtuned's algorithm. Defaults as in
-         * tuner_config_defaults(), except a scan time of 5 s and a CPU cap
+         * tuner_config_defaults(), except a scan time of 2 s and a CPU cap
          * of 25 %: merging costs ksmd about 3.6 us of CPU per page at any
          * speed (measured with Linux 6.18), so scanning fast merges sooner
          * for the same CPU time, and the back-off slows ksmd down after. */
         CHOICE_KEY("KSM_POLICY", policy, POLICY_ADAPTIVE, policy_choices),
         CHOICE_KEY("KSM_FREE_MEMORY", free_source, TUNER_FREE_AVAILABLE, free_source_choices),
         INTEGER_KEY("KSM_STOP_MARGIN", stop_margin_percent, 5, 0, 100, "percent of MemTotal"),
-        INTEGER_KEY("KSM_SCAN_TIME", scan_time_s, 5, 1, 86400, "seconds"),
+        INTEGER_KEY("KSM_SCAN_TIME", scan_time_s, 2, 1, 86400, "seconds"),
         INTEGER_KEY("KSM_SLEEP_MAX_MSEC", sleep_max_ms, 1000, 10, 60000, "milliseconds"),
         INTEGER_KEY("KSM_SCAN_GAIN_MIN", scan_gain_min_kib, 1024, 0, INT64_C(1) << 40, "KiB"),
         INTEGER_KEY("KSM_MAX_CPU", max_cpu_percent, 25, 1, 100, "percent of one CPU"),
