@@ -301,9 +301,10 @@ static uint64_t unmerged_pages(const struct tuner_input *input, unsigned reasons
         return mergeable > merged ? mergeable - merged : 0;
 }
 
-/* KSM merges a page on its second pass at the earliest: the first two full
- * scans after a return to the full rate gain nothing even with much to merge. */
-#define SCANS_BEFORE_JUDGING 2u
+/* KSM only checksums a page it sees for the first time and merges it on its
+ * second pass at the earliest, so the first full scan after a return to the
+ * full rate gains nothing even with much to merge. */
+#define SCANS_BEFORE_JUDGING 1u
 
 /* The rate that scans all of the guests' mergeable memory within the
  * target scan time while much of it is unmerged, or what is unmerged
@@ -575,26 +576,29 @@ int tuner_decide(const struct tuner_config *config, const struct tuner_input *in
                 next.scan_pages_sharing = counters->pages_sharing;
                 next.scan_profit_bytes = counters->general_profit_bytes;
         } else if (counters->full_scans > state->full_scans) {
-                bool judged = next.scans_since_ramp >= SCANS_BEFORE_JUDGING;
+                /* Several scans may complete between two cycles: each one
+                 * that is judged and gained nothing is one step down. */
+                uint64_t scans = (uint64_t) (counters->full_scans - state->full_scans);
+                unsigned unjudged = SCANS_BEFORE_JUDGING - next.scans_since_ramp;
+                uint64_t judged = ramp_events == 0 && scans > unjudged ? scans - unjudged : 0;
 
-                if (ramp_events == 0 && next.scans_since_ramp < SCANS_BEFORE_JUDGING) {
-                        uint64_t scans = (uint64_t) (counters->full_scans - state->full_scans);
-
-                        next.scans_since_ramp = scans >= SCANS_BEFORE_JUDGING - next.scans_since_ramp ?
-                                                SCANS_BEFORE_JUDGING : next.scans_since_ramp + (unsigned) scans;
-                }
-                if (ramp_events == 0 && own_speed && judged) {
+                if (ramp_events == 0)
+                        next.scans_since_ramp = scans >= unjudged ? SCANS_BEFORE_JUDGING
+                                                                  : next.scans_since_ramp + (unsigned) scans;
+                if (own_speed && judged > 0) {
                         if (scan_gained(config, input, state)) {
                                 if (next.backoff_steps > 0) {
                                         next.backoff_steps--;
                                         d.flags |= TUNER_FLAG_STEP_UP;
                                 }
-                        } else if (next.backoff_steps < MAX_BACKOFF_STEPS &&
-                                   !speed_is_floor(config, speed_for_rate(config, need_rate >> next.backoff_steps,
-                                                                          base_sleep, floor_sleep),
-                                                   floor_sleep)) {
-                                next.backoff_steps++;
-                                d.flags |= TUNER_FLAG_BACKOFF;
+                        } else {
+                                for (uint64_t i = 0; i < judged && next.backoff_steps < MAX_BACKOFF_STEPS &&
+                                     !speed_is_floor(config, speed_for_rate(config, need_rate >> next.backoff_steps,
+                                                                            base_sleep, floor_sleep),
+                                                     floor_sleep); i++) {
+                                        next.backoff_steps++;
+                                        d.flags |= TUNER_FLAG_BACKOFF;
+                                }
                         }
                 }
                 next.full_scans = counters->full_scans;

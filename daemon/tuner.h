@@ -34,8 +34,8 @@
  *
  * Back-off. Each time ksmd finishes a full scan (full_scans advances), the
  * tuner checks what the scan gained. KSM merges a new page on its second
- * pass at the earliest, so the first two scans after a return to the full
- * rate are not judged. When neither pages_sharing nor
+ * pass at the earliest, so the first scan after a return to the full rate
+ * is not judged. Several scans between two cycles count one step each. When neither pages_sharing nor
  * general_profit rose by more than a small amount, the scan was fruitless
  * and the rate halves, step by step, down to the slowest speed. A scan that
  * gained takes one step back up. A new guest, falling pages_sharing (merged
@@ -289,7 +289,7 @@ struct tuner_state {
         int64_t scan_pages_sharing;     /* pages_sharing then */
         int64_t scan_profit_bytes;      /* general_profit then */
         unsigned backoff_steps;
-        unsigned scans_since_ramp;      /* full scans since the last return to the full rate, at most 2 counted */
+        unsigned scans_since_ramp;      /* full scans since the last return to the full rate, up to SCANS_BEFORE_JUDGING */
         uint64_t cpu_limit_pages_per_s; /* 0 when the cap does not limit */
         unsigned override_counts[TUNER_N_WATCHED_FILES];    /* consecutive cycles with the file changed by another writer */
         unsigned yielded_files;

@@ -337,7 +337,7 @@ static void start_running(const struct tuner_config *config, struct tuner_input 
         apply_plan(input, &d->plan);
 }
 
-/* Each fruitless full scan after the first two halves the rate:
+/* Each fruitless full scan after the first halves the rate:
  * pages_to_scan first, then sleep_millisecs grows, until 64 pages every
  * 1000 ms. */
 static void tuner_backoff_to_floor(void) {
@@ -347,8 +347,7 @@ static void tuner_backoff_to_floor(void) {
                 unsigned steps;
                 unsigned flags;
         } expected[] = {
-                /* KSM merges on the second pass: the first two are not judged. */
-                { 700, 10, 0, 0 },
+                /* KSM merges on the second pass: the first is not judged. */
                 { 700, 10, 0, 0 },
                 { 350, 10, 1, TUNER_FLAG_BACKOFF },
                 { 175, 10, 2, TUNER_FLAG_BACKOFF },
@@ -392,6 +391,19 @@ static void tuner_backoff_to_floor(void) {
                 apply_plan(&input, &d.plan);
         }
 
+        /* Several fruitless scans between two cycles are as many steps. */
+        {
+                struct tuner_state copy = state;
+                struct tuner_input fast = input;
+                struct tuner_decision several;
+
+                copy.backoff_steps = 2;
+                fast.counters.full_scans += 3;
+                EXPECT_INT(tuner_decide(&config, &fast, &copy, &several), 0);
+                EXPECT_INT(several.backoff_steps, 5);
+                EXPECT_INT(several.flags, TUNER_FLAG_BACKOFF);
+        }
+
         /* A fruitful scan takes one step back up. */
         input.counters.full_scans++;
         input.counters.pages_sharing += 257;
@@ -415,11 +427,11 @@ static void tuner_backoff_to_floor(void) {
         EXPECT_INT(d.flags, 0);
 }
 
-/* Backs off by three fruitless full scans, after the two that are not judged. */
+/* Backs off by three fruitless full scans, after the one that is not judged. */
 static void back_off_three_steps(const struct tuner_config *config, struct tuner_input *input,
                                  struct tuner_state *state, struct tuner_decision *d) {
         start_running(config, input, state, d);
-        for (int i = 0; i < 5; i++) {
+        for (int i = 0; i < 4; i++) {
                 input->counters.full_scans++;
                 EXPECT_INT(tuner_decide(config, input, state, d), 0);
                 apply_plan(input, &d->plan);
