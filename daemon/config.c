@@ -38,6 +38,7 @@ struct config_key {
         const char *unit;       /* shown in "allowed:" messages */
         const struct config_choice *choices;    /* choices only, ending with a NULL name */
         bool alias;             /* another name for a field that a key before it sets: not dumped */
+        bool adaptive_only;     /* read only by KSM_POLICY=adaptive */
 };
 
 #define CHOICE_KEY(key, field, def, list) \
@@ -100,6 +101,18 @@ static const struct config_choice kernel_flag_choices[] = {
         { .name = key, .type = CONFIG_INTEGER, .offset = offsetof(struct config, field), \
           .default_value = def, .min = lo, .max = hi, .unit = u }
 
+/* Keys of the adaptive policy only, which KSM_POLICY=legacy warns about. */
+#define ADAPTIVE_INTEGER_KEY(key, field, def, lo, hi, u) \
+        { .name = key, .type = CONFIG_INTEGER, .offset = offsetof(struct config, field), \
+          .default_value = def, .min = lo, .max = hi, .unit = u, .adaptive_only = true }
+#define ADAPTIVE_CHOICE_KEY(key, field, def, list) \
+        { .name = key, .type = CONFIG_CHOICE, .offset = offsetof(struct config, field), \
+          .default_value = def, .choices = list, .adaptive_only = true }
+/* A boolean that defaults to off. */
+#define ADAPTIVE_BOOLEAN_KEY(key, field) \
+        { .name = key, .type = CONFIG_BOOLEAN, .offset = offsetof(struct config, field), \
+          .default_value = 0, .adaptive_only = true }
+
 /* The shell ksmtuned's keys keep its defaults, so that its files keep their
  * meaning; its algorithm itself needs KSM_POLICY=legacy. The ranges keep every value the kernel can be given valid:
  * pages_to_scan and sleep_millisecs are unsigned int in the kernel, and a
@@ -142,20 +155,18 @@ static const struct config_key config_keys[] = {
          * speed (measured with Linux 6.18), so scanning fast merges sooner
          * for the same CPU time, and the back-off slows ksmd down after. */
         CHOICE_KEY("KSM_POLICY", policy, POLICY_ADAPTIVE, policy_choices),
-        CHOICE_KEY("KSM_FREE_MEMORY", free_source, TUNER_FREE_AVAILABLE, free_source_choices),
-        INTEGER_KEY("KSM_STOP_MARGIN", stop_margin_percent, 5, 0, 100, "percent of MemTotal"),
-        INTEGER_KEY("KSM_SCAN_TIME", scan_time_s, 2, 1, 86400, "seconds"),
-        INTEGER_KEY("KSM_SLEEP_MAX_MSEC", sleep_max_ms, 1000, 10, 60000, "milliseconds"),
-        INTEGER_KEY("KSM_SCAN_GAIN_MIN", scan_gain_min_kib, 1024, 0, INT64_C(1) << 40, "KiB"),
-        INTEGER_KEY("KSM_MAX_CPU", max_cpu_percent, 25, 1, 100, "percent of one CPU"),
-        { .name = "KSM_ADVISOR", .type = CONFIG_BOOLEAN, .offset = offsetof(struct config, advisor_handover),
-          .default_value = 0 },
-        INTEGER_KEY("KSM_YIELD_AFTER", yield_after, 3, 0, 1000000, "cycles"),
-        CHOICE_KEY("KSM_ON_EXIT", exit_action, TUNER_EXIT_KEEP, exit_choices),
-        { .name = "KSM_UNMERGE_ON_EXIT", .type = CONFIG_BOOLEAN, .offset = offsetof(struct config, unmerge_on_exit),
-          .default_value = 0 },
-        CHOICE_KEY("KSM_MERGE_ACROSS_NODES", merge_across_nodes, TUNER_UNSET, kernel_flag_choices),
-        CHOICE_KEY("KSM_USE_ZERO_PAGES", use_zero_pages, TUNER_UNSET, kernel_flag_choices),
+        ADAPTIVE_CHOICE_KEY("KSM_FREE_MEMORY", free_source, TUNER_FREE_AVAILABLE, free_source_choices),
+        ADAPTIVE_INTEGER_KEY("KSM_STOP_MARGIN", stop_margin_percent, 5, 0, 100, "percent of MemTotal"),
+        ADAPTIVE_INTEGER_KEY("KSM_SCAN_TIME", scan_time_s, 2, 1, 86400, "seconds"),
+        ADAPTIVE_INTEGER_KEY("KSM_SLEEP_MAX_MSEC", sleep_max_ms, 1000, 10, 60000, "milliseconds"),
+        ADAPTIVE_INTEGER_KEY("KSM_SCAN_GAIN_MIN", scan_gain_min_kib, 1024, 0, INT64_C(1) << 40, "KiB"),
+        ADAPTIVE_INTEGER_KEY("KSM_MAX_CPU", max_cpu_percent, 25, 1, 100, "percent of one CPU"),
+        ADAPTIVE_BOOLEAN_KEY("KSM_ADVISOR", advisor_handover),
+        ADAPTIVE_INTEGER_KEY("KSM_YIELD_AFTER", yield_after, 3, 0, 1000000, "cycles"),
+        ADAPTIVE_CHOICE_KEY("KSM_ON_EXIT", exit_action, TUNER_EXIT_KEEP, exit_choices),
+        ADAPTIVE_BOOLEAN_KEY("KSM_UNMERGE_ON_EXIT", unmerge_on_exit),
+        ADAPTIVE_CHOICE_KEY("KSM_MERGE_ACROSS_NODES", merge_across_nodes, TUNER_UNSET, kernel_flag_choices),
+        ADAPTIVE_CHOICE_KEY("KSM_USE_ZERO_PAGES", use_zero_pages, TUNER_UNSET, kernel_flag_choices),
 };
 
 #define N_CONFIG_KEYS (sizeof(config_keys) / sizeof(config_keys[0]))
@@ -603,6 +614,11 @@ static bool check_uris(struct parse_state *state, const struct config_key *key, 
                 }
                 count++;
         }
+        if (count == 0) {
+                add_error(state->report, "%s:%u: %s: no URI in \"%s\" (allowed: libvirt URIs such as qemu:///system, "
+                          "separated by blanks, or empty for the default)", state->path, state->line_number, key->name, value);
+                return false;
+        }
         if (count > CONFIG_URIS_COUNT_MAX) {
                 add_error(state->report, "%s:%u: %s: %zu URIs (allowed: at most %d)",
                           state->path, state->line_number, key->name, count, CONFIG_URIS_COUNT_MAX);
@@ -699,6 +715,14 @@ static void check_consistency(struct parse_state *state) {
         unsigned max_line = key_line(state, "KSM_NPAGES_MAX");
         unsigned memory_line = key_line(state, "KSM_GUEST_MEMORY");
         unsigned metric_line = key_line(state, "KSM_PS_METRIC");
+
+        /* Keys the legacy policy does not read would otherwise look in effect. */
+        if (state->config.policy == POLICY_LEGACY)
+                for (size_t i = 0; i < N_CONFIG_KEYS; i++)
+                        if (config_keys[i].adaptive_only && state->key_lines[i] > 0)
+                                add_warning(state->report, "%s:%u: %s: ignored: the legacy policy does not use it "
+                                            "(remove it, or set KSM_POLICY=adaptive)",
+                                            state->path, state->key_lines[i], config_keys[i].name);
 
         /* Two names for one setting: which one counts would be a guess. */
         if (memory_line > 0 && metric_line > 0)

@@ -47,3 +47,17 @@ int parse_boolean(const char *text, bool *ret) {
 uint64_t add_saturating(uint64_t a, uint64_t b) {
         return a > UINT64_MAX - b ? UINT64_MAX : a + b;
 }
+
+uint64_t percent_of(uint64_t value, int64_t percent) {
+        uint64_t p = (uint64_t) percent;
+
+        return value / 100 * p + value % 100 * p / 100;
+}
+
+int64_t clamp(int64_t value, int64_t min, int64_t max) {
+        if (value < min)
+                return min;
+        if (value > max)
+                return max;
+        return value;
+}

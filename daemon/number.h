@@ -15,3 +15,10 @@ int parse_boolean(const char *text, bool *ret);
 
 /* Adds without wrapping: the result saturates at UINT64_MAX. */
 uint64_t add_saturating(uint64_t a, uint64_t b);
+
+/* Returns value * percent / 100 rounded down, without overflowing for any
+ * value; percent is 0 to 100. */
+uint64_t percent_of(uint64_t value, int64_t percent);
+
+/* Returns value limited to min and max. */
+int64_t clamp(int64_t value, int64_t min, int64_t max);

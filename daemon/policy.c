@@ -5,24 +5,6 @@
 
 #include "number.h"
 
-/* KSM_SLEEP_MSEC is given for a 16 GiB host, that is this many KiB. */
-#define REFERENCE_HOST_KIB UINT64_C(16777216)
-
-static int64_t clamp(int64_t value, int64_t min, int64_t max) {
-        if (value < min)
-                return min;
-        if (value > max)
-                return max;
-        return value;
-}
-
-/* value * percent / 100 rounded down, without overflowing for any value. */
-static uint64_t percent_of(uint64_t value, int64_t percent) {
-        uint64_t p = (uint64_t) percent;
-
-        return value / 100 * p + value % 100 * p / 100;
-}
-
 int policy_decide(const struct config *config, const struct memory_snapshot *memory,
                   const struct guest_summary *guests, const struct decision *previous,
                   struct decision *ret) {
@@ -38,7 +20,7 @@ int policy_decide(const struct config *config, const struct memory_snapshot *mem
                 return -EINVAL;
 
         /* KSM_SLEEP_MSEC is at most 60000, so the product fits in 64 bits. */
-        sleep_ms = (uint64_t) config->sleep_ms_per_16gib * REFERENCE_HOST_KIB / memory->total_kib;
+        sleep_ms = (uint64_t) config->sleep_ms_per_16gib * POLICY_REFERENCE_HOST_KIB / memory->total_kib;
         if (sleep_ms < POLICY_SLEEP_MIN_MS)
                 sleep_ms = POLICY_SLEEP_MIN_MS;
         else if (sleep_ms > POLICY_SLEEP_MAX_MS)

@@ -45,6 +45,9 @@ struct decision {
 /* sleep_millisecs never goes below the shell ksmtuned's floor of 10 ms, nor
  * above a minute, which only a tiny host with a large KSM_SLEEP_MSEC reaches. */
 #define POLICY_SLEEP_MIN_MS 10
+
+/* KSM_SLEEP_MSEC is given for a 16 GiB host, that is this many KiB. */
+#define POLICY_REFERENCE_HOST_KIB UINT64_C(16777216)
 #define POLICY_SLEEP_MAX_MS 60000
 
 /* Decides with the shell ksmtuned's algorithm. previous is the last decision,

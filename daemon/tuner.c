@@ -8,8 +8,6 @@
 #include "number.h"
 #include "policy.h"
 
-/* KSM_SLEEP_MSEC is given for a 16 GiB host, that is this many KiB. */
-#define REFERENCE_HOST_KIB UINT64_C(16777216)
 
 /* Maximum interval and CPU time used in the CPU cap's arithmetic, one day in
  * ms, which bounds the products there. */
@@ -153,21 +151,6 @@ const char *tuner_file_name(enum tuner_file file) {
         return names[file];
 }
 
-/* value * percent / 100 rounded down, without overflowing for any value. */
-static uint64_t percent_of(uint64_t value, int64_t percent) {
-        uint64_t p = (uint64_t) percent;
-
-        return value / 100 * p + value % 100 * p / 100;
-}
-
-static int64_t clamp(int64_t value, int64_t min, int64_t max) {
-        if (value < min)
-                return min;
-        if (value > max)
-                return max;
-        return value;
-}
-
 /* A counter as a page count: 0 when the kernel lacks it. */
 static uint64_t counter_pages(int64_t counter) {
         return counter > 0 ? (uint64_t) counter : 0;
@@ -212,7 +195,7 @@ static uint64_t threshold_kib(const struct tuner_config *config, uint64_t total_
 /* KSM_SLEEP_MSEC scaled from 16 GiB to MemTotal, as the shell ksmtuned does. */
 static int64_t base_sleep_ms(const struct tuner_config *config, uint64_t total_kib) {
         /* KSM_SLEEP_MSEC is at most 60000, so the product fits in 64 bits. */
-        uint64_t sleep_ms = (uint64_t) config->sleep_ms_per_16gib * REFERENCE_HOST_KIB / total_kib;
+        uint64_t sleep_ms = (uint64_t) config->sleep_ms_per_16gib * POLICY_REFERENCE_HOST_KIB / total_kib;
 
         if (sleep_ms > POLICY_SLEEP_MAX_MS)
                 return POLICY_SLEEP_MAX_MS;

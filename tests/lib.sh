@@ -527,6 +527,28 @@ restore_tunables() {
 	fi
 }
 
+# Succeeds when no fake guest (a copy under TEST_TMP) and no ksmtuned of
+# this tree is left, as seen from the host's /proc.
+test_processes_gone() {
+	local exe link
+
+	for exe in /proc/[0-9]*/exe; do
+		link=$(readlink "$exe" 2>/dev/null) || continue
+		link=${link% (deleted)}
+		case $link in
+		"$TEST_TMP"/* | "$KSMTUNED") return 1 ;;
+		esac
+	done
+	return 0
+}
+
+# The daemon must be gone before the tunables are restored, or its next
+# cycle could write them again.
+wait_until_test_processes_gone() {
+	wait_until "the namespace's processes to exit" test_processes_gone ||
+		echo "  processes of the test are still running; restoring the KSM tunables anyway"
+}
+
 # lock_real_ksm NAME...: waits until no other test that changes the real
 # KSM settings runs; a second run at the same time would save the first
 # one's values and restore them. Fails every named test after 600 s.

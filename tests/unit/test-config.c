@@ -444,11 +444,39 @@ static void config_guest_keys(void) {
         EXPECT(has_line(&report, "test.conf:2: KSM_LIBVIRT_URIS: URI \"qemu:///system\" is listed twice (allowed: each URI once)"));
         EXPECT_INT(report.n_errors, 2);
         config_report_clear(&report);
+
+        /* Only blanks: no URI at all. */
+        EXPECT_INT(parse_text("KSM_LIBVIRT_URIS=\" \"\n", &config, &report), -EINVAL);
+        EXPECT(has_line(&report, "test.conf:1: KSM_LIBVIRT_URIS: no URI in \" \" (allowed: libvirt URIs such as "
+                                 "qemu:///system, separated by blanks, or empty for the default)"));
+        config_report_clear(&report);
+}
+
+/* Keys of the adaptive policy in a file that selects legacy are warned about. */
+static void config_legacy_ignores_adaptive_keys(void) {
+        struct config_report report = { 0 };
+        struct config config;
+
+        EXPECT_INT(parse_text("KSM_SCAN_TIME=5\nKSM_POLICY=legacy\nKSM_NPAGES_BOOST=100\nKSM_ON_EXIT=stop\n",
+                              &config, &report), 0);
+        EXPECT_INT(report.n_warnings, 2);
+        if (report.n_warnings == 2) {
+                EXPECT_STR(report.warnings[0], "test.conf:1: KSM_SCAN_TIME: ignored: the legacy policy does not use it "
+                                               "(remove it, or set KSM_POLICY=adaptive)");
+                EXPECT_STR(report.warnings[1], "test.conf:4: KSM_ON_EXIT: ignored: the legacy policy does not use it "
+                                               "(remove it, or set KSM_POLICY=adaptive)");
+        }
+        config_report_clear(&report);
+
+        EXPECT_INT(parse_text("KSM_SCAN_TIME=5\nKSM_ON_EXIT=stop\n", &config, &report), 0);
+        EXPECT_INT(report.n_warnings, 0);
+        config_report_clear(&report);
 }
 
 int main(void) {
         RUN_TEST(config_empty_gives_defaults);
         RUN_TEST(config_guest_keys);
+        RUN_TEST(config_legacy_ignores_adaptive_keys);
         RUN_TEST(config_every_key_parses);
         RUN_TEST(config_shell_default_file);
         RUN_TEST(config_booleans);
