@@ -291,9 +291,10 @@ static uint64_t unmerged_pages(const struct tuner_input *input, unsigned reasons
 
 /* The rate that scans all of the guests' mergeable memory within the
  * target scan time while much of it is unmerged, or what is unmerged
- * within it once that is less than scan_gain_min_kib. */
+ * within it once that is less than scan_gain_min_kib, or once a full scan
+ * gained nothing (backed_off): then the unmerged pages are mostly unique. */
 static uint64_t need_rate_pages_per_s(const struct tuner_config *config, const struct tuner_input *input,
-                                      const struct tuner_decision *d) {
+                                      const struct tuner_decision *d, bool backed_off) {
         uint64_t page_kib = input->page_size_bytes / 1024;
         uint64_t gain_pages = (uint64_t) config->scan_gain_min_kib / page_kib;
         uint64_t merged = add_saturating(counter_pages(input->counters.pages_shared),
@@ -301,7 +302,7 @@ static uint64_t need_rate_pages_per_s(const struct tuner_config *config, const s
         uint64_t pass_pages = d->unmerged_pages;
         uint64_t target_s = (uint64_t) config->target_scan_time_s;
 
-        if (d->unmerged_pages > gain_pages) {
+        if (d->unmerged_pages > gain_pages && !backed_off) {
                 if (d->reasons & TUNER_REASON_OTHER_MERGEABLE)
                         pass_pages = add_saturating(d->unmerged_pages, merged);
                 else if (input->guests.mergeable_kib / page_kib > pass_pages)
@@ -550,7 +551,7 @@ int tuner_decide(const struct tuner_config *config, const struct tuner_input *in
 
         base_sleep = base_sleep_ms(config, d.total_kib);
         floor_sleep = floor_sleep_ms(config, base_sleep);
-        need_rate = need_rate_pages_per_s(config, input, &d);
+        need_rate = need_rate_pages_per_s(config, input, &d, next.backoff_steps > 0);
 
         /* Feedback from completed full scans. full_scans going back means
          * run=2 reset it: the next scan starts a new baseline. */

@@ -427,6 +427,36 @@ static void tuner_backoff_to_floor(void) {
         EXPECT_INT(d.flags, 0);
 }
 
+/* Once a full scan gained nothing, the rate follows the pages still
+ * unmerged, which are then mostly unique, rather than all mergeable ones. */
+static void tuner_backoff_follows_unmerged(void) {
+        struct tuner_config config = default_config();
+        struct tuner_input input = host_input();
+        struct tuner_state state;
+        struct tuner_decision d;
+
+        /* 8 GiB mergeable, 2,097,152 pages, all but 20,000 merged. */
+        input.counters.pages_shared = 1000;
+        input.counters.pages_sharing = 2097152 - 1000 - 20000;
+        start_running(&config, &input, &state, &d);
+        EXPECT_INT(d.unmerged_pages, 20000);
+        /* 2,097,152 pages in 30 s. */
+        EXPECT_INT(d.rate_pages_per_s, 69906);
+
+        input.counters.full_scans++;
+        EXPECT_INT(tuner_decide(&config, &input, &state, &d), 0);
+        apply_plan(&input, &d.plan);
+        input.counters.full_scans++;
+        EXPECT_INT(tuner_decide(&config, &input, &state, &d), 0);
+        apply_plan(&input, &d.plan);
+        EXPECT_INT(d.flags, TUNER_FLAG_BACKOFF);
+        EXPECT_INT(d.rate_pages_per_s, 69906 >> 1);
+
+        /* The next cycle: 20,000 pages in 30 s, halved once. */
+        EXPECT_INT(tuner_decide(&config, &input, &state, &d), 0);
+        EXPECT_INT(d.rate_pages_per_s, 667 >> 1);
+}
+
 /* Backs off by three fruitless full scans, after the one that is not judged. */
 static void back_off_three_steps(const struct tuner_config *config, struct tuner_input *input,
                                  struct tuner_state *state, struct tuner_decision *d) {
@@ -1007,6 +1037,7 @@ int main(void) {
         RUN_TEST(tuner_nothing_mergeable);
         RUN_TEST(tuner_free_sources);
         RUN_TEST(tuner_backoff_to_floor);
+        RUN_TEST(tuner_backoff_follows_unmerged);
         RUN_TEST(tuner_ramp_up);
         RUN_TEST(tuner_cpu_cap);
         RUN_TEST(tuner_advisor_handover);
