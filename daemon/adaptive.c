@@ -14,7 +14,7 @@
 #define DECISION_MESSAGE_ID "MESSAGE_ID=5b0c1a6e7f3d4c2b9a8e6d4f2c1b0a97"
 
 /* Flags that make a decision worth a line at info level even when run and
- * the reasons stay: the speed changed for a reason an administrator asks about. */
+ * the reasons stay: the speed changed for a reason worth reading in the log. */
 #define NOTABLE_FLAGS (TUNER_FLAG_RAMP_UP | TUNER_FLAG_BACKOFF | TUNER_FLAG_STEP_UP | TUNER_FLAG_CPU_CAP | TUNER_FLAG_YIELD)
 
 void adaptive_config(const struct config *config, struct tuner_config *ret) {
@@ -54,11 +54,15 @@ static int64_t known_or_unset(int64_t value) {
 }
 
 static struct tuner_settings settings_from_state(const struct ksm_state *state) {
+        int64_t advisor_mode = TUNER_UNSET;
+
+        if (state->has_advisor)
+                advisor_mode = state->advisor_scan_time ? 1 : 0;
         return (struct tuner_settings) {
                 .run = state->run,
                 .pages_to_scan = state->pages_to_scan,
                 .sleep_ms = state->sleep_ms,
-                .advisor_mode = state->has_advisor ? (state->advisor_scan_time ? 1 : 0) : TUNER_UNSET,
+                .advisor_mode = advisor_mode,
                 .advisor_target_scan_time_s = known_or_unset(state->advisor_target_scan_time_s),
                 .advisor_max_cpu_percent = known_or_unset(state->advisor_max_cpu_percent),
                 .merge_across_nodes = known_or_unset(state->merge_across_nodes),
