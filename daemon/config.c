@@ -140,8 +140,8 @@ static const struct config_key config_keys[] = {
         { .name = "LOGFILE", .type = CONFIG_PATH, .offset = offsetof(struct config, logfile) },
         /* The shell version's PID file, unused because systemd tracks the daemon. */
         { .name = "PIDFILE", .type = CONFIG_IGNORED, .unit = "ksmtuned writes no PID file" },
-        /* libvirt knows exactly which guests run; the process scan only
-         * guesses from executable names, so it is the fallback. */
+        /* libvirt lists exactly the guests that run, while the process scan
+         * guesses from executable names, so the scan is the fallback. */
         CHOICE_KEY("KSM_GUEST_SOURCE", guest_source, GUEST_SOURCE_AUTO, guest_source_choices),
         { .name = "KSM_LIBVIRT_URIS", .type = CONFIG_URIS, .offset = offsetof(struct config, libvirt_uris) },
         /* Resident memory, as the shell ksmtuned summed it. */
@@ -149,9 +149,9 @@ static const struct config_key config_keys[] = {
         { .name = "KSM_PS_METRIC", .type = CONFIG_CHOICE, .offset = offsetof(struct config, guest_memory),
           .default_value = GUEST_MEMORY_RSS, .choices = ps_metric_choices, .alias = true },
         /* The adaptive policy stops scanning what is merged already; legacy
-         * is the shell ksmtuned's algorithm. Defaults as in
+         * is the shell ksmtuned's algorithm. The defaults are those of
          * tuner_config_defaults(), except a scan time of 2 s and a CPU cap
-         * of 25 %: merging costs ksmd about 3.6 us of CPU per page at any
+         * of 25 %. Merging costs ksmd about 3.6 us of CPU per page at any
          * speed (measured with Linux 6.18), so scanning fast merges sooner
          * for the same CPU time, and the back-off slows ksmd down after. */
         CHOICE_KEY("KSM_POLICY", policy, POLICY_ADAPTIVE, policy_choices),

@@ -204,8 +204,8 @@ static bool unmergeable_noted(const struct context *ctx, pid_t pid) {
         return false;
 }
 
-/* Says once per guest process that KSM cannot merge it, and forgets
- * processes that are gone. */
+/* Logs once per guest process that KSM cannot merge it, and drops the
+ * processes that are gone from that record. */
 static void note_unmergeable(struct context *ctx) {
         size_t kept = 0;
 
@@ -307,8 +307,8 @@ static int compare_guest_names(const void *a, const void *b) {
         return r != 0 ? r : (x->pid > y->pid) - (x->pid < y->pid);
 }
 
-/* Fills ctx->guests from libvirt, or from the process scan when the
- * config says so or, with KSM_GUEST_SOURCE=auto, when libvirt is unreachable. */
+/* Fills ctx->guests from libvirt, or from the process scan when
+ * KSM_GUEST_SOURCE is process or, with auto, while libvirt is unreachable. */
 static int collect_guests(struct context *ctx) {
         enum guest_source source = (enum guest_source) ctx->config.guest_source;
         char error[512];

@@ -284,15 +284,16 @@ static uint64_t unmerged_pages(const struct tuner_input *input, unsigned reasons
         return mergeable > merged ? mergeable - merged : 0;
 }
 
-/* KSM only checksums a page it sees for the first time and merges it on its
+/* KSM only checksums a page on its first pass over it and merges it on the
  * second pass at the earliest, so the first full scan after a return to the
  * full rate gains nothing even with much to merge. */
 #define SCANS_BEFORE_JUDGING 1u
 
-/* The rate that scans all of the guests' mergeable memory within the
- * target scan time while much of it is unmerged, or what is unmerged
- * within it once that is less than scan_gain_min_kib, or once a full scan
- * gained nothing (backed_off): then the unmerged pages are mostly unique. */
+/* Returns the rate that scans all of the guests' mergeable memory within
+ * the target scan time while much of it is unmerged. Once less than
+ * scan_gain_min_kib is unmerged, or once a full scan gained nothing
+ * (backed_off), the unmerged pages alone set the rate, since they are then
+ * mostly unique. */
 static uint64_t need_rate_pages_per_s(const struct tuner_config *config, const struct tuner_input *input,
                                       const struct tuner_decision *d, bool backed_off) {
         uint64_t page_kib = input->page_size_bytes / 1024;
