@@ -7,7 +7,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-/* Where the list of guests comes from (KSM_GUEST_SOURCE). */
+/* The source of the list of guests (KSM_GUEST_SOURCE). */
 enum guest_source {
         GUEST_SOURCE_AUTO,      /* libvirt, and the process scan while libvirt is unreachable */
         GUEST_SOURCE_LIBVIRT,

@@ -50,7 +50,7 @@ struct context {
         bool advisor_missing_noted;     /* logged that KSM_ADVISOR has no advisor to hand over to */
         bool node_settings_done;        /* merge_across_nodes and use_zero_pages applied for this config */
         struct ksmd_reader ksmd;
-        bool ksmd_known;                /* ksmd_last_ms holds a reading */
+        bool ksmd_known;                /* ksmd_last_ms contains a reading */
         uint64_t ksmd_last_ms;
         uint64_t ksmd_last_usec;        /* CLOCK_MONOTONIC of that reading */
         uint64_t guest_generation;      /* advances when a guest appears */

@@ -273,15 +273,16 @@ static void assign_scanned_pids(struct context *ctx) {
 }
 
 /* Finds the processes of domains that have no PID file, such as those
- * of qemu:///session, by the -name QEMU was started with. Processes found
- * by the last scan are tried first and checked again, so that a domain
- * whose process was restarted is looked for anew. */
-static int match_domain_processes(struct context *ctx) {
+ * of qemu:///session, by the -name QEMU was started with, and reads the
+ * details of every domain's process with measure. Processes found by the
+ * last scan are tried first and checked again, so that a domain whose
+ * process was restarted is looked for anew. */
+static int match_domain_processes(struct context *ctx, enum guest_memory measure) {
         uint64_t signature;
         int r;
 
         assign_scanned_pids(ctx);
-        r = guests_read_details(&ctx->guest_readers, &ctx->guests, GUEST_MEMORY_RSS);
+        r = guests_read_details(&ctx->guest_readers, &ctx->guests, measure);
         if (r < 0)
                 return r;
         signature = unmatched_signature(&ctx->guests);
@@ -294,10 +295,13 @@ static int match_domain_processes(struct context *ctx) {
                 r = guests_read_details(&ctx->guest_readers, &ctx->scanned, GUEST_MEMORY_RSS);
         if (r < 0)
                 return r;
+        /* Only a scan that found new processes needs their details. */
         assign_scanned_pids(ctx);
+        if (unmatched_signature(&ctx->guests) != signature)
+                r = guests_read_details(&ctx->guest_readers, &ctx->guests, measure);
         ctx->unmatched_signature = unmatched_signature(&ctx->guests);
         ctx->unmatched_scan_cycle = ctx->cycles;
-        return 0;
+        return r;
 }
 
 static int compare_guest_names(const void *a, const void *b) {
@@ -332,12 +336,13 @@ static int collect_guests(struct context *ctx) {
                 }
         }
         if (ctx->counted_by_libvirt) {
-                r = match_domain_processes(ctx);
+                r = match_domain_processes(ctx, (enum guest_memory) ctx->config.guest_memory);
         } else {
                 r = guests_scan(&ctx->guest_readers, &ctx->guests);
+                if (r >= 0)
+                        r = guests_read_details(&ctx->guest_readers, &ctx->guests,
+                                                (enum guest_memory) ctx->config.guest_memory);
         }
-        if (r >= 0)
-                r = guests_read_details(&ctx->guest_readers, &ctx->guests, (enum guest_memory) ctx->config.guest_memory);
         if (r < 0)
                 return cycle_failed(ctx, &ctx->guest_errors, r,
                                     "Scanning /proc for QEMU guests failed: %s; skipping this cycle", strerror(-r));

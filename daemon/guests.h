@@ -52,9 +52,9 @@ bool guest_process_matches(const char *exe_path, const char *comm, bool kernel_t
  * a comma in NAME. argv ends with NULL. Returns false when there is no -name. */
 bool guest_name_from_argv(const char *const *argv, char *buffer, size_t size);
 
-/* Which memory figure counts for a guest: the configured one when known,
- * else the assigned memory for a domain without a process and resident
- * memory for a process without a domain. Pure. */
+/* Returns the memory measure that counts for a guest: the configured one
+ * when known, else the assigned memory for a domain without a process and
+ * resident memory for a process without a domain. Pure. */
 enum guest_memory guest_committed_by(const struct guest *guest, enum guest_memory configured);
 
 /* The libproc2 readers for the process scan and for the details of single
@@ -72,10 +72,10 @@ void guests_close(struct guest_readers *readers);
  * replacing its previous contents. Returns 0 or a negative errno. */
 int guests_scan(struct guest_readers *readers, struct guest_list *list);
 
-/* For every guest with a PID: reads its resident memory, and its
- * proportional memory when measure is pss; names a guest of the process
- * scan by its -name; reads /proc/PID/ksm_stat. A guest whose process
- * is gone gets PID 0. Returns 0 or a negative errno. */
+/* Reads, for every guest with a PID, its resident memory, its proportional
+ * memory when measure is pss, and /proc/PID/ksm_stat, and names a guest of
+ * the process scan by its -name. A guest whose process is gone gets PID 0.
+ * Returns 0 or a negative errno. */
 int guests_read_details(struct guest_readers *readers, struct guest_list *list, enum guest_memory measure);
 
 /* Sets each guest's committed memory and the list's sums. Pure. */

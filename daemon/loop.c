@@ -114,7 +114,7 @@ static void on_guests_changed(void *userdata, const char *what, bool major) {
         (void) sd_event_now(ctx->event, CLOCK_MONOTONIC, &now_usec);
         if (sd_event_source_set_time(ctx->retune_timer, now_usec + RETUNE_DELAY_USEC) < 0 ||
             sd_event_source_set_enabled(ctx->retune_timer, SD_EVENT_ONESHOT) < 0) {
-                /* The next regular cycle sees the change. */
+                /* The next regular cycle reads the change. */
                 ctx->retune_changes = 0;
         }
 }

@@ -24,10 +24,10 @@
  * How fast. The memory still to merge is the guests' mergeable memory minus
  * what KSM has merged already (pages_shared + pages_sharing pages). While
  * that is more than a little, the scan rate is chosen so that ksmd scans all
- * of the guests' mergeable memory once within the target scan time, as each
- * pass covers merged pages too; once it is little, or once a full scan
- * gained nothing so that what is left is mostly unique, the rate follows
- * what is left. sleep_millisecs is KSM_SLEEP_MSEC scaled to MemTotal as in the
+ * of the guests' mergeable memory once within the target scan time, because
+ * each pass covers merged pages too. Once little is left, or once a full
+ * scan gained nothing so that what is left is mostly unique, the rate
+ * follows what is left. sleep_millisecs is KSM_SLEEP_MSEC scaled to MemTotal as in the
  * shell version, and pages_to_scan is the rate times that sleep, within
  * KSM_NPAGES_MIN and KSM_NPAGES_MAX. A rate too low for KSM_NPAGES_MIN
  * lengthens the sleep instead, up to a maximum sleep. KSM_NPAGES_MIN pages

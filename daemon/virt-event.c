@@ -256,8 +256,8 @@ int virt_event_register(sd_event *event) {
 void virt_event_unregister(void) {
         if (!impl.event)
                 return;
-        /* Sources libvirt still holds are only detached: it may use their
-         * data until the process ends. */
+        /* Sources that libvirt has not removed are only detached, because
+         * libvirt may use their data until the process ends. */
         reap(true);
         impl.reaper = sd_event_source_disable_unref(impl.reaper);
         impl.event = sd_event_unref(impl.event);

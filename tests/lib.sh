@@ -550,8 +550,8 @@ wait_until_test_processes_gone() {
 }
 
 # lock_real_ksm NAME...: waits until no other test that changes the real
-# KSM settings runs; a second run at the same time would save the first
-# one's values and restore them. Fails every named test after 600 s.
+# KSM settings runs, because a second run at the same time would save the
+# first one's values and restore them. Fails every named test after 600 s.
 lock_real_ksm() {
 	local name
 
